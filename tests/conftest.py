@@ -1,0 +1,133 @@
+"""Test fixtures shared by every tier: backends, databases per test, services on port 0.
+
+Service and end-to-end tests run once per backend (SQLite and PostgreSQL). PostgreSQL is used
+at 127.0.0.1:5432 (override with VESTIBULE_TEST_POSTGRES_URL); when it is unreachable its tests
+are skipped, unless VESTIBULE_REQUIRE_POSTGRES=1 (as in CI), when they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from services.common.migrate import upgrade
+from services.common.server import ServiceHost
+from services.common.settings import ServiceSettings, Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "VESTIBULE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("VESTIBULE_REQUIRE_POSTGRES") == "1"
+TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+_backends_run: set[str] = set()
+_postgres_reachable: bool | None = None
+
+
+def postgres_reachable() -> bool:
+    global _postgres_reachable
+    if _postgres_reachable is None:
+        try:
+            psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
+            _postgres_reachable = True
+        except psycopg.OperationalError:
+            _postgres_reachable = False
+    return _postgres_reachable
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test run."""
+    if request.param == "postgresql" and not postgres_reachable():
+        message = f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).host}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{message}, and VESTIBULE_REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+    _backends_run.add(request.param)
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Makes an empty database for a named service on this test's backend; drops it after."""
+    created: list[str] = []
+
+    def make(service: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'{service}.db'}"
+        name = f"vestibule_test_{service}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+
+    yield make
+    if created:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            for name in created:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def shared_settings(tmp_path: Path) -> Settings:
+    """Shared settings pointing at this test's data folder."""
+    return Settings(secret_key=TEST_SECRET_KEY, data_dir=tmp_path / "data")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def start_service(
+    database_url: Callable[[str], str],
+) -> Iterator[Callable[..., ServiceHost]]:
+    """Starts a service on a free loopback port with a migrated database of its own.
+
+    `start_service("proxy", create_server, shared)`; extra keywords go to ServiceSettings.
+    """
+    hosts: list[ServiceHost] = []
+
+    def start(
+        name: str,
+        create_server: Callable[[ServiceSettings, Settings], ServiceHost],
+        shared: Settings,
+        **overrides: object,
+    ) -> ServiceHost:
+        url = database_url(name)
+        upgrade(name, url)
+        settings = ServiceSettings(
+            name=name,
+            database_url=url,
+            port=0,
+            shutdown_grace_seconds=0,
+            worker_interval_seconds=0.05,
+            **overrides,  # type: ignore[arg-type]
+        )
+        host = create_server(settings, shared).start()
+        hosts.append(host)
+        return host
+
+    yield start
+    for host in reversed(hosts):
+        host.stop(0)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):  # an xdist worker reports to the controller
+        session.config.workeroutput["backends"] = ",".join(sorted(_backends_run))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    output = getattr(node, "workeroutput", {})
+    _backends_run.update(name for name in output.get("backends", "").split(",") if name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if hasattr(terminalreporter.config, "workerinput"):
+        return
+    ran = ", ".join(sorted(_backends_run)) or "none"
+    terminalreporter.write_line(f"database backends exercised: {ran}")
