@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.crypto import Keyring
 from services.common.db import Database, UtcDateTime, new_id, utcnow
+from services.common.worker import BackgroundWorker
 
 log = logging.getLogger("vestibule.outbox")
 
@@ -82,6 +83,13 @@ class Outbox:
             self._model(method=method, payload=self._keyring.seal(request.SerializeToString()))
         )
         session.info.setdefault("after_commit", []).append(self.on_enqueue)
+
+    def relay_worker(self, name: str, database: Database, interval: float) -> BackgroundWorker:
+        """The background worker that relays this outbox; it wakes as soon as a transaction
+        that enqueued a call commits. The service host starts and stops it."""
+        worker = BackgroundWorker(f"{name}-outbox", lambda: self.relay_due(database), interval)
+        self.on_enqueue = worker.wake
+        return worker
 
     def relay_due(self, database: Database, batch: int = 20) -> int:
         """Claims up to `batch` due messages with a lease, sends them, and records the outcome.
