@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
-from services.common import context
+from services.common import context, errors
 
 
 class _CallDetails(NamedTuple):
@@ -47,3 +49,46 @@ def connect(address: str, *, default_timeout: float) -> grpc.Channel:
     """A channel to `address` whose calls carry the current request context and a deadline."""
     channel = grpc.insecure_channel(address, options=[("grpc.lb_policy_name", "round_robin")])
     return grpc.intercept_channel(channel, _ContextAndDeadline(default_timeout))
+
+
+_KINDS: dict[grpc.StatusCode, type[errors.DomainError]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: errors.InvalidArgument,
+    grpc.StatusCode.NOT_FOUND: errors.NotFound,
+    grpc.StatusCode.ALREADY_EXISTS: errors.AlreadyExists,
+    grpc.StatusCode.FAILED_PRECONDITION: errors.FailedPrecondition,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: errors.ResourceExhausted,
+    grpc.StatusCode.PERMISSION_DENIED: errors.PermissionDenied,
+    grpc.StatusCode.UNAUTHENTICATED: errors.Unauthenticated,
+}
+
+
+def domain_error_from_rpc(error: grpc.RpcError) -> errors.DomainError:
+    """Turns another service's failure into the same domain error, details and all, so it
+    passes through this service unchanged. Anything unexpected becomes Unavailable."""
+    code = error.code()  # type: ignore[attr-defined]
+    kind = _KINDS.get(code)
+    if kind is None:
+        return errors.Unavailable("A service we depend on is not answering. Try again in a minute.")
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    reason, metadata, violations = kind.reason, {}, []
+    for detail in status.details if status else ():
+        for message_type, read in (
+            (error_details_pb2.ErrorInfo, None),
+            (error_details_pb2.BadRequest, "field_violations"),
+            (error_details_pb2.PreconditionFailure, "violations"),
+        ):
+            if detail.Is(message_type.DESCRIPTOR):
+                unpacked = message_type()
+                detail.Unpack(unpacked)
+                if read is None:
+                    reason, metadata = unpacked.reason, dict(unpacked.metadata)
+                else:
+                    violations += [
+                        errors.FieldViolation(
+                            getattr(v, "field", "") or getattr(v, "subject", ""), v.description
+                        )
+                        for v in getattr(unpacked, read)
+                    ]
+    relayed = kind(error.details() or "", violations=violations, metadata=metadata)  # type: ignore[attr-defined]
+    relayed.reason = reason  # the original service's reason, e.g. USERNAME_TAKEN
+    return relayed

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from services.common.errors import DomainError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -99,12 +101,21 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
+        A DomainError with `keeps_changes` commits the changes made so far, then propagates.
         Callables appended to `session.info["after_commit"]` run once the commit succeeded.
         """
+        kept: DomainError | None = None
         with self._sessions.begin() as session:
-            yield session
+            try:
+                yield session
+            except DomainError as error:
+                if not error.keeps_changes:
+                    raise
+                kept = error
         for callback in session.info.pop("after_commit", []):
             callback()
+        if kept is not None:
+            raise kept
 
     @property
     def is_postgresql(self) -> bool:

@@ -22,6 +22,9 @@ class DomainError(Exception):
     """
 
     reason = "ERROR"
+    # True for failures that must still commit the request's changes, e.g. a wrong answer
+    # that is counted against an attempt limit.
+    keeps_changes = False
 
     def __init__(
         self,
@@ -80,3 +83,9 @@ class Unauthenticated(DomainError):
     """The caller's credentials are missing, wrong or expired."""
 
     reason = "UNAUTHENTICATED"
+
+
+class Unavailable(DomainError):
+    """A service this one depends on cannot be reached; trying again later may work."""
+
+    reason = "UNAVAILABLE"

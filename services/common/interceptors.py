@@ -27,6 +27,7 @@ STATUS_CODES: dict[type[errors.DomainError], int] = {
     errors.ResourceExhausted: code_pb2.RESOURCE_EXHAUSTED,
     errors.PermissionDenied: code_pb2.PERMISSION_DENIED,
     errors.Unauthenticated: code_pb2.UNAUTHENTICATED,
+    errors.Unavailable: code_pb2.UNAVAILABLE,
 }
 
 
