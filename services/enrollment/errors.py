@@ -1,0 +1,77 @@
+"""Enrollment service errors: each message tells the person or the practice what to do."""
+
+from __future__ import annotations
+
+from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
+
+
+class InvalidDemographics(InvalidArgument):
+    reason = "INVALID_DEMOGRAPHICS"
+
+
+class PracticeNotFound(NotFound):
+    reason = "PRACTICE_NOT_FOUND"
+
+
+class PatientNotFound(NotFound):
+    reason = "PATIENT_NOT_FOUND"
+
+
+class MissingRequiredFields(FailedPrecondition):
+    """Enroll Now on a patient whose chart lacks required fields (E3)."""
+
+    reason = "MISSING_REQUIRED_FIELDS"
+
+
+class StatusDoesNotAllow(FailedPrecondition):
+    reason = "STATUS_DOES_NOT_ALLOW"
+
+
+class InvitationNotValid(NotFound):
+    """E10: unknown, superseded, used, expired or locked; the patient cannot tell which."""
+
+    reason = "INVITATION_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This invitation link no longer works. Contact your practice and ask them to send "
+            "you a new invitation."
+        )
+
+
+class AnswersDoNotMatch(InvalidArgument):
+    """A wrong ZIP code or date of birth (E9); the attempt is counted."""
+
+    reason = "ANSWERS_DO_NOT_MATCH"
+    keeps_changes = True
+
+
+class InvitationLocked(ResourceExhausted):
+    """Too many wrong answers (E9); the attempt that locked it is kept."""
+
+    reason = "INVITATION_LOCKED"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many attempts with a ZIP code and date of birth that do not match. This "
+            "invitation is locked: contact your practice and ask them to send a new one."
+        )
+
+
+class ActivationTicketNotValid(FailedPrecondition):
+    reason = "ACTIVATION_TICKET_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This activation has expired. Open the link in your invitation again and re-enter "
+            "your ZIP code and date of birth."
+        )
+
+
+class SecurityDetailsAlreadySubmitted(FailedPrecondition):
+    reason = "SECURITY_DETAILS_ALREADY_SUBMITTED"
+
+
+class SecurityDetailsMissing(FailedPrecondition):
+    reason = "SECURITY_DETAILS_MISSING"

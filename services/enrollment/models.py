@@ -1,0 +1,111 @@
+"""Enrollment service tables: practices, patients and their status history, invitations,
+activation tickets, and the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
+from services.common.outbox import OutboxMessageColumns
+
+
+class Base(DeclarativeBase):
+    metadata = naming_metadata()
+
+
+class Practice(Base):
+    __tablename__ = "practices"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    email_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    # An account is linked to at most one record per practice.
+    __table_args__ = (UniqueConstraint("practice_id", "account_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    practice_id: Mapped[str] = mapped_column(ForeignKey("practices.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    birth_sex: Mapped[str | None] = mapped_column(String(10))
+    zip_code: Mapped[str | None] = mapped_column(String(10))
+    email: Mapped[str | None] = mapped_column(String(320))
+    cell_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    invitation_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    practice: Mapped[Practice] = relationship(lazy="joined")
+    history: Mapped[list[StatusChange]] = relationship(
+        order_by="StatusChange.sequence", lazy="selectin"
+    )
+
+
+class StatusChange(Base):
+    """One entry of a patient's enrollment history (E2)."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class Invitation(Base):
+    """One invitation sent; its token is kept only as a hash (E10)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channels: Mapped[list[str]] = mapped_column(JSON)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failed_answers: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    patient: Mapped[Patient] = relationship(lazy="joined")
+
+
+class ActivationTicket(Base):
+    """The short-lived continuation of an activation after ZIP and date of birth matched."""
+
+    __tablename__ = "activation_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    code_channel: Mapped[str | None] = mapped_column(String(10))
+    code_destination_hint: Mapped[str | None] = mapped_column(String(100))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    invitation: Mapped[Invitation] = relationship(lazy="joined")
+
+
+class OutboxMessage(OutboxMessageColumns, Base):
+    __tablename__ = "outbox_messages"

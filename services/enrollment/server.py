@@ -1,0 +1,55 @@
+"""Enrollment service process: `python -m services.enrollment.server`."""
+
+from __future__ import annotations
+
+from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
+
+from services.common.clients import connect
+from services.common.db import Database
+from services.common.outbox import Outbox
+from services.common.server import ServiceHost, run_service
+from services.common.settings import ServiceSettings, Settings
+from services.enrollment.accounts import IdentityAccounts
+from services.enrollment.models import OutboxMessage
+from services.enrollment.service import EnrollmentUseCases
+from services.enrollment.servicer import EnrollmentServicer
+from services.enrollment.settings import EnrollmentSettings
+
+
+def create_server(
+    settings: ServiceSettings,
+    shared: Settings,
+    enrollment_settings: EnrollmentSettings | None = None,
+) -> ServiceHost:
+    """Builds the enrollment service, bound but not started (port 0 picks a free port)."""
+    database = Database(settings.database_url)
+    timeout = shared.rpc_timeout_seconds
+    outbox = Outbox(
+        OutboxMessage,
+        shared.keyring(),
+        {"notify": connect(shared.notify_address, default_timeout=timeout)},
+    )
+    use_cases = EnrollmentUseCases(
+        settings=enrollment_settings or EnrollmentSettings(),
+        outbox=outbox,
+        accounts=IdentityAccounts(connect(shared.identity_address, default_timeout=timeout)),
+        portal_url=shared.portal_url,
+    )
+    servicer = EnrollmentServicer(database, use_cases)
+    return ServiceHost(
+        settings,
+        register=lambda server: enrollment_pb2_grpc.add_EnrollmentServiceServicer_to_server(
+            servicer, server
+        ),
+        service_names=[enrollment_pb2.DESCRIPTOR.services_by_name["EnrollmentService"].full_name],
+        database=database,
+        workers=[outbox.relay_worker("enrollment", database, settings.worker_interval_seconds)],
+    )
+
+
+def main() -> None:
+    run_service("enrollment", create_server)
+
+
+if __name__ == "__main__":
+    main()
