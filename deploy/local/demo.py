@@ -1,0 +1,68 @@
+"""Demo data for the embedded default: a practice and its administrator, made idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
+from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from services.common.clients import connect
+from services.common.settings import Settings
+
+ADMIN_USER_ID = "admin.lakeside"
+ADMIN_PASSWORD = "lakeside-demo-admin-2026"
+ADMIN_PERMISSIONS = (
+    "manage_personnel", "view_patients", "edit_demographics", "enroll_patients",
+    "unenroll_patients", "manage_proxies", "issue_reset_tokens", "view_reports", "view_audit",
+    "manage_practice_settings",
+)
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    practice_name: str
+    user_id: str
+    password: str
+
+
+def seed(shared: Settings) -> DemoCredentials:
+    """Creates the demo practice and its administrator once; later runs find them again."""
+    timeout = shared.rpc_timeout_seconds
+    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(
+        connect(shared.enrollment_address, default_timeout=timeout)
+    )
+    identity = identity_pb2_grpc.IdentityServiceStub(
+        connect(shared.identity_address, default_timeout=timeout)
+    )
+    practice = enrollment.CreatePractice(
+        enrollment_pb2.CreatePracticeRequest(
+            idempotency_key="demo-practice", name="Lakeside Family Medicine",
+            contact_phone="+1 312 555 0100", time_zone="America/Chicago",
+        )
+    ).practice
+    identity.CreateStaffMember(
+        identity_pb2.CreateStaffMemberRequest(
+            idempotency_key="demo-admin", practice_id=practice.practice_id,
+            user_id=ADMIN_USER_ID, password=ADMIN_PASSWORD, first_name="Avery",
+            last_name="Admin", permissions=ADMIN_PERMISSIONS,
+        )
+    )
+    return DemoCredentials(practice.name, ADMIN_USER_ID, ADMIN_PASSWORD)
+
+
+def banner(shared: Settings, credentials: DemoCredentials, mail_folder: Path) -> str:
+    """What `make run` prints once everything is up."""
+    return f"""
+Vestibule is running.
+
+  Gateway        {shared.portal_url}   (self-signed certificate: use curl -k)
+  API document   {shared.portal_url}/openapi.json
+  Practice       {credentials.practice_name}
+  Administrator  user ID {credentials.user_id}   password {credentials.password}
+  Mail           {mail_folder}   (list: .venv/bin/python -m deploy.local.mailsink list)
+  SMS            {shared.data_dir.resolve() / "sms"}
+
+Walk through an enrollment with the commands in README.md. Ctrl-C stops everything.
+"""
