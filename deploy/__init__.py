@@ -1,0 +1,1 @@
+"""Deployment: the local all-in-one run and its sinks."""

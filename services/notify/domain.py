@@ -1,0 +1,121 @@
+"""Notify rules: channels, templates, parameters, recipients, delivery states (N1, N2, N5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from services.common.errors import FieldViolation
+from services.notify.errors import InvalidNotification
+
+# Printable ASCII without spaces: the key travels in a mail header and must not break it.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Template(StrEnum):
+    INVITATION = "invitation"
+    VERIFICATION_CODE = "verification_code"
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The names a template needs, and those it can use when given."""
+
+    required: frozenset[str]
+    optional: frozenset[str] = field(default_factory=frozenset)
+
+
+TEMPLATE_PARAMETERS: Mapping[Template, Parameters] = {
+    Template.INVITATION: Parameters(
+        required=frozenset({"practice_name", "first_name", "activation_url", "expires_on"}),
+        optional=frozenset({"practice_phone"}),
+    ),
+    Template.VERIFICATION_CODE: Parameters(required=frozenset({"code", "minutes_valid"})),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """A notification request that passed validation; `recipient` is normalized."""
+
+    idempotency_key: str
+    channel: Channel
+    template: Template
+    recipient: str
+    parameters: Mapping[str, str]
+
+
+def _recipient_problem(channel: Channel, recipient: str) -> tuple[str, str | None]:
+    """The normalized recipient, or the original and what is wrong with it."""
+    if channel is Channel.EMAIL:
+        try:
+            return validate_email(recipient, check_deliverability=False).normalized, None
+        except EmailNotValidError:
+            return recipient, "Give a valid email address."
+    try:
+        number = phonenumbers.parse(recipient, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    e164 = number and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if number is None or not phonenumbers.is_valid_number(number) or e164 != recipient:
+        return recipient, "Give a valid phone number in E.164 form, e.g. +14155550100."
+    return recipient, None
+
+
+def _parameter_problems(template: Template, parameters: Mapping[str, str]) -> list[FieldViolation]:
+    expected = TEMPLATE_PARAMETERS[template]
+    missing = sorted(name for name in expected.required if not parameters.get(name, "").strip())
+    unknown = sorted(set(parameters) - expected.required - expected.optional)
+    problems = [(name, "Required by this template.") for name in missing]
+    problems += [(name, "Not a parameter of this template.") for name in unknown]
+    return [FieldViolation(f"parameters.{name}", description) for name, description in problems]
+
+
+def validated(
+    *,
+    idempotency_key: str,
+    channel: Channel | None,
+    template: Template | None,
+    recipient: str,
+    parameters: Mapping[str, str],
+) -> Request:
+    """The request, normalized; raises InvalidNotification naming every wrong field."""
+    violations: list[FieldViolation] = []
+    if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        violations.append(
+            FieldViolation("idempotency_key", "Required: 1 to 200 printable characters, no spaces.")
+        )
+    if channel is None:
+        violations.append(FieldViolation("channel", "Required: email or SMS."))
+    else:
+        recipient, problem = _recipient_problem(channel, recipient)
+        if problem:
+            violations.append(FieldViolation("recipient", problem))
+    if template is None:
+        violations.append(FieldViolation("template", "Required."))
+    else:
+        violations += _parameter_problems(template, parameters)
+    if violations or channel is None or template is None:
+        raise InvalidNotification("Correct the notification request.", violations=violations)
+    return Request(idempotency_key, channel, template, recipient, dict(parameters))
+
+
+def gives_up(*, attempts: int, max_attempts: int, permanent: bool) -> bool:
+    """Whether a failed notification becomes FAILED rather than waiting for a retry (N5)."""
+    return permanent or attempts >= max_attempts

@@ -1,0 +1,28 @@
+"""Notify service errors: request errors for callers, delivery failures for the worker."""
+
+from services.common.errors import InvalidArgument, NotFound
+
+
+class InvalidNotification(InvalidArgument):
+    """A notification request is missing a field or has a wrong one; violations name them."""
+
+    reason = "INVALID_NOTIFICATION"
+
+
+class NotificationNotFound(NotFound):
+    """No notification has the given ID."""
+
+    reason = "NOTIFICATION_NOT_FOUND"
+
+
+class DeliveryFailure(Exception):
+    """A mail server or SMS provider did not take a message. Never crosses gRPC.
+
+    `reason` is stored and logged, so it holds codes only, never recipient data; `permanent`
+    says that no retry can help.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

@@ -1,0 +1,31 @@
+"""Every query of the notify service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.notify.domain import DeliveryState
+from services.notify.models import Notification
+
+
+def by_idempotency_key(session: Session, key: str) -> Notification | None:
+    return session.scalars(
+        select(Notification).where(Notification.idempotency_key == key)
+    ).one_or_none()
+
+
+def due(session: Session, *, now: datetime, limit: int) -> Sequence[Notification]:
+    """Queued notifications whose time has come and that no worker holds, locked for this
+    transaction; rows another transaction has locked are skipped."""
+    return session.scalars(
+        select(Notification)
+        .where(Notification.state == DeliveryState.QUEUED, Notification.next_attempt_at <= now)
+        .where(or_(Notification.leased_until.is_(None), Notification.leased_until < now))
+        .order_by(Notification.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()

@@ -1,0 +1,52 @@
+"""Notify service process: `python -m services.notify.server`."""
+
+from __future__ import annotations
+
+from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
+
+from services.common.db import Database
+from services.common.server import ServiceHost, run_service
+from services.common.settings import ServiceSettings, Settings
+from services.notify.delivery import Delivery
+from services.notify.mail import SmtpMailer
+from services.notify.rendering import Renderer
+from services.notify.servicer import NotifyServicer
+from services.notify.settings import NotifySettings
+from services.notify.sms import FolderSmsProvider
+
+
+def create_server(
+    settings: ServiceSettings, shared: Settings, notify_settings: NotifySettings | None = None
+) -> ServiceHost:
+    """Builds the notify service and its delivery worker, bound but not started (port 0 picks
+    a free port). `notify_settings` defaults to the `VESTIBULE_NOTIFY_*` environment."""
+    notify_settings = notify_settings or NotifySettings()
+    database = Database(settings.database_url)
+    keyring = shared.keyring()
+    delivery = Delivery(
+        database=database,
+        keyring=keyring,
+        renderer=Renderer(),
+        mailer=SmtpMailer(notify_settings),
+        sms=FolderSmsProvider(notify_settings.sms_folder_for(shared)),
+        max_attempts=notify_settings.max_attempts,
+    )
+    worker = delivery.worker(settings.worker_interval_seconds)
+    servicer = NotifyServicer(database, keyring, on_accept=worker.wake)
+    return ServiceHost(
+        settings,
+        register=lambda server: notify_pb2_grpc.add_NotifyServiceServicer_to_server(
+            servicer, server
+        ),
+        service_names=[notify_pb2.DESCRIPTOR.services_by_name["NotifyService"].full_name],
+        database=database,
+        workers=[worker],
+    )
+
+
+def main() -> None:
+    run_service("notify", create_server)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Notify gRPC servicer: proto to use case and back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import grpc
+from sqlalchemy.exc import IntegrityError
+from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
+
+from services.common.crypto import Keyring
+from services.common.db import Database
+from services.notify import service
+from services.notify.domain import Channel, DeliveryState, Template
+from services.notify.models import Notification
+
+CHANNELS = {
+    Channel.EMAIL: notify_pb2.CHANNEL_EMAIL,
+    Channel.SMS: notify_pb2.CHANNEL_SMS,
+}
+TEMPLATES = {
+    Template.INVITATION: notify_pb2.TEMPLATE_INVITATION,
+    Template.VERIFICATION_CODE: notify_pb2.TEMPLATE_VERIFICATION_CODE,
+}
+STATES = {
+    DeliveryState.QUEUED: notify_pb2.DELIVERY_STATE_QUEUED,
+    DeliveryState.SENT: notify_pb2.DELIVERY_STATE_SENT,
+    DeliveryState.FAILED: notify_pb2.DELIVERY_STATE_FAILED,
+}
+CHANNELS_BY_PROTO = {value: key for key, value in CHANNELS.items()}
+TEMPLATES_BY_PROTO = {value: key for key, value in TEMPLATES.items()}
+
+
+def _notification(row: Notification) -> notify_pb2.Notification:
+    message = notify_pb2.Notification(
+        notification_id=row.id,
+        channel=CHANNELS[Channel(row.channel)],
+        template=TEMPLATES[Template(row.template)],
+        state=STATES[DeliveryState(row.state)],
+        attempts=row.attempts,
+        last_error=row.last_error or "",
+    )
+    message.created_at.FromDatetime(row.created_at)
+    if row.sent_at is not None:
+        message.sent_at.FromDatetime(row.sent_at)
+    return message
+
+
+class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
+    def __init__(self, database: Database, keyring: Keyring, on_accept: Callable[[], None]) -> None:
+        self._database = database
+        self._keyring = keyring
+        self._on_accept = on_accept
+
+    def SendNotification(
+        self, request: notify_pb2.SendNotificationRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.SendNotificationResponse:
+        try:
+            with self._database.transaction() as session:
+                row = service.send_notification(
+                    session,
+                    keyring=self._keyring,
+                    on_accept=self._on_accept,
+                    idempotency_key=request.idempotency_key,
+                    channel=CHANNELS_BY_PROTO.get(request.channel),
+                    template=TEMPLATES_BY_PROTO.get(request.template),
+                    recipient=request.recipient,
+                    parameters=dict(request.parameters),
+                    practice_id=request.practice_id,
+                )
+                return notify_pb2.SendNotificationResponse(notification=_notification(row))
+        except IntegrityError:
+            # A concurrent request with the same key committed first (N5).
+            with self._database.transaction() as session:
+                earlier = service.accepted_earlier(session, idempotency_key=request.idempotency_key)
+                if earlier is None:
+                    raise
+                return notify_pb2.SendNotificationResponse(notification=_notification(earlier))
+
+    def GetNotification(
+        self, request: notify_pb2.GetNotificationRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.GetNotificationResponse:
+        with self._database.transaction() as session:
+            row = service.get_notification(session, notification_id=request.notification_id)
+            return notify_pb2.GetNotificationResponse(notification=_notification(row))

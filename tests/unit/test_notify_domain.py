@@ -1,0 +1,79 @@
+"""Notify request validation and the give-up rule, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notify.domain import Channel, Template, gives_up, validated
+from services.notify.errors import InvalidNotification
+
+CODE = {"code": "123456", "minutes_valid": "10"}
+
+
+def check(**overrides):
+    values = {
+        "idempotency_key": "code-1",
+        "channel": Channel.SMS,
+        "template": Template.VERIFICATION_CODE,
+        "recipient": "+14155550100",
+        "parameters": CODE,
+    }
+    return validated(**{**values, **overrides})
+
+
+def violations(**overrides) -> list[str]:
+    with pytest.raises(InvalidNotification) as raised:
+        check(**overrides)
+    return [violation.field for violation in raised.value.violations]
+
+
+def test_email_recipient_is_normalized_N2():
+    request = check(channel=Channel.EMAIL, recipient="Jane.Doe@EXAMPLE.com")
+    assert request.recipient == "Jane.Doe@example.com"
+
+
+@pytest.mark.parametrize("phone", ["4155550100", "+1 415 555 0100", "+1415555", "phone"])
+def test_sms_recipient_must_be_e164_N2(phone):
+    assert violations(recipient=phone) == ["recipient"]
+
+
+def test_email_recipient_must_be_an_address_N2():
+    assert violations(channel=Channel.EMAIL, recipient="+14155550100") == ["recipient"]
+
+
+def test_every_missing_field_is_named_at_once_N1():
+    assert violations(idempotency_key="", channel=None, template=None) == [
+        "idempotency_key",
+        "channel",
+        "template",
+    ]
+
+
+def test_blank_and_unknown_parameters_are_named_N1():
+    assert violations(parameters={"code": " ", "minutes_valid": "10", "name": "x"}) == [
+        "parameters.code",
+        "parameters.name",
+    ]
+
+
+def test_optional_invitation_parameter_is_accepted_N1():
+    parameters = {
+        "practice_name": "Riverside",
+        "first_name": "Jane",
+        "activation_url": "https://portal.example.org/a/t",
+        "expires_on": "December 22, 2026",
+        "practice_phone": "+14155550199",
+    }
+    assert check(template=Template.INVITATION, parameters=parameters).parameters == parameters
+
+
+def test_idempotency_key_with_a_line_break_is_refused_N5():
+    assert violations(idempotency_key="a\r\nBcc: x") == ["idempotency_key"]
+
+
+@pytest.mark.parametrize(
+    ("attempts", "permanent", "expected"),
+    [(1, False, False), (7, False, False), (8, False, True), (1, True, True)],
+)
+def test_gives_up_on_permanent_failure_or_after_max_attempts_N5(attempts, permanent, expected):
+    assert gives_up(attempts=attempts, max_attempts=8, permanent=permanent) is expected
