@@ -98,14 +98,14 @@ def start_service(
     ) -> ServiceHost:
         url = database_url(name)
         upgrade(name, url)
-        settings = ServiceSettings(
-            name=name,
-            database_url=url,
-            port=0,
-            shutdown_grace_seconds=0,
-            worker_interval_seconds=0.05,
-            **overrides,  # type: ignore[arg-type]
-        )
+        values: dict[str, object] = {
+            "name": name,
+            "database_url": url,
+            "port": 0,
+            "shutdown_grace_seconds": 0,
+            "worker_interval_seconds": 0.05,
+        }
+        settings = ServiceSettings(**{**values, **overrides})  # type: ignore[arg-type]
         host = create_server(settings, shared).start()
         hosts.append(host)
         return host

@@ -14,8 +14,15 @@ from services.common.settings import Settings
 ADMIN_USER_ID = "admin.lakeside"
 ADMIN_PASSWORD = "lakeside-demo-admin-2026"
 ADMIN_PERMISSIONS = (
-    "manage_personnel", "view_patients", "edit_demographics", "enroll_patients",
-    "unenroll_patients", "manage_proxies", "issue_reset_tokens", "view_reports", "view_audit",
+    "manage_personnel",
+    "view_patients",
+    "edit_demographics",
+    "enroll_patients",
+    "unenroll_patients",
+    "manage_proxies",
+    "issue_reset_tokens",
+    "view_reports",
+    "view_audit",
     "manage_practice_settings",
 )
 
@@ -38,15 +45,21 @@ def seed(shared: Settings) -> DemoCredentials:
     )
     practice = enrollment.CreatePractice(
         enrollment_pb2.CreatePracticeRequest(
-            idempotency_key="demo-practice", name="Lakeside Family Medicine",
-            contact_phone="+1 312 555 0100", time_zone="America/Chicago",
+            idempotency_key="demo-practice",
+            name="Lakeside Family Medicine",
+            contact_phone="+1 312 555 0100",
+            time_zone="America/Chicago",
         )
     ).practice
     identity.CreateStaffMember(
         identity_pb2.CreateStaffMemberRequest(
-            idempotency_key="demo-admin", practice_id=practice.practice_id,
-            user_id=ADMIN_USER_ID, password=ADMIN_PASSWORD, first_name="Avery",
-            last_name="Admin", permissions=ADMIN_PERMISSIONS,
+            idempotency_key="demo-admin",
+            practice_id=practice.practice_id,
+            user_id=ADMIN_USER_ID,
+            password=ADMIN_PASSWORD,
+            first_name="Avery",
+            last_name="Admin",
+            permissions=ADMIN_PERMISSIONS,
         )
     )
     return DemoCredentials(practice.name, ADMIN_USER_ID, ADMIN_PASSWORD)

@@ -38,7 +38,9 @@ def _wait_until_serving(name: str, address: str, process: subprocess.Popen[bytes
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise SystemExit(f"{name} exited during start-up (code {process.returncode}); see its log above")
+                raise SystemExit(
+                    f"{name} exited during start-up (code {process.returncode}); see its log above"
+                )
             try:
                 answer = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
                 if answer.status == health_pb2.HealthCheckResponse.SERVING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -71,8 +72,11 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def for_service(cls, name: str, shared: Settings, **overrides: object) -> ServiceSettings:
         """Reads `VESTIBULE_<NAME>_*`; the database defaults to a SQLite file in the data dir."""
-        values: dict[str, object] = {"name": name, "port": DEFAULT_PORTS[name], **overrides}
-        settings = cls(_env_prefix=f"VESTIBULE_{name.upper()}_", **values)  # type: ignore[call-arg]
+        prefix = f"VESTIBULE_{name.upper()}_"
+        values: dict[str, object] = {"name": name, **overrides}
+        if f"{prefix}PORT" not in os.environ:
+            values.setdefault("port", DEFAULT_PORTS[name])
+        settings = cls(_env_prefix=prefix, **values)  # type: ignore[call-arg]
         if not settings.database_url:
             path = (shared.data_dir / f"{name}.db").resolve()
             settings = settings.model_copy(update={"database_url": f"sqlite:///{path}"})
