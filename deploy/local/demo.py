@@ -12,7 +12,7 @@ from services.common.clients import connect
 from services.common.settings import Settings
 
 ADMIN_USER_ID = "admin.lakeside"
-ADMIN_PASSWORD = "lakeside-demo-admin-2026"
+ADMIN_PASSWORD = "lakeside-demo-admin-2026"  # noqa: S105 - the documented demo login
 ADMIN_PERMISSIONS = (
     "manage_personnel",
     "view_patients",
