@@ -85,7 +85,9 @@ def main() -> None:
             children.append((service, child))
             _wait_until_serving(service, shared.address_of(service), child)
         credentials = demo.seed(shared)
-        gateway = subprocess.Popen(  # noqa: S603 - our own module[sys.executable, "-m", "gateway"], env=environment)
+        gateway = subprocess.Popen(
+            [sys.executable, "-m", "gateway"], env=environment
+        )
         children.append(("gateway", gateway))
         print(demo.banner(shared, credentials, mail_folder), flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
