@@ -1,0 +1,145 @@
+"""Proto messages to JSON shapes and back; field by field, nothing decided here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.message import Message
+from vestibule.enrollment.v1 import enrollment_pb2
+from vestibule.identity.v1 import identity_pb2
+from vestibule.proxy.v1 import proxy_pb2
+
+from gateway import schemas
+
+
+def enum_value(enum: Any, number: int) -> Any:
+    """An enum value as a lowercase string without its type prefix ("pending"), or None when
+    unspecified. `enum` is the generated enum wrapper, e.g. `enrollment_pb2.BirthSex`."""
+    if number == 0:
+        return None
+    name: str = enum.Name(number)
+    prefix = enum.Name(0).removesuffix("UNSPECIFIED")
+    return name.removeprefix(prefix).lower()
+
+
+def enum_number(enum: Any, value: str | None) -> int:
+    """The proto number of a lowercase enum string; 0 (unspecified) for None."""
+    if value is None:
+        return 0
+    return int(enum.Value(enum.Name(0).removesuffix("UNSPECIFIED") + value.upper()))
+
+
+def when(message: Message, name: str) -> datetime | None:
+    """The timestamp field `name` of `message` in UTC, or None when it is not set."""
+    if not message.HasField(name):
+        return None
+    return getattr(message, name).ToDatetime(tzinfo=UTC)
+
+
+def _text(value: str) -> str | None:
+    return value or None
+
+
+def demographics_to_proto(body: schemas.Demographics) -> enrollment_pb2.Demographics:
+    """The demographics message; absent and null fields are empty ("not recorded")."""
+    return enrollment_pb2.Demographics(
+        first_name=body.first_name or "",
+        last_name=body.last_name or "",
+        date_of_birth=body.date_of_birth or "",
+        birth_sex=enum_number(enrollment_pb2.BirthSex, body.birth_sex),
+        zip_code=body.zip_code or "",
+        email=body.email or "",
+        cell_phone=body.cell_phone or "",
+    )
+
+
+def update_mask(body: schemas.Demographics) -> FieldMask:
+    """The fields present in a PATCH body, in declaration order."""
+    return FieldMask(
+        paths=[name for name in type(body).model_fields if name in body.model_fields_set]
+    )
+
+
+def patient(message: enrollment_pb2.Patient) -> schemas.Patient:
+    """A patient as staff see it."""
+    facts = message.demographics
+    return schemas.Patient(
+        patient_id=message.patient_id,
+        first_name=_text(facts.first_name),
+        last_name=_text(facts.last_name),
+        date_of_birth=_text(facts.date_of_birth),
+        birth_sex=enum_value(enrollment_pb2.BirthSex, facts.birth_sex),
+        zip_code=_text(facts.zip_code),
+        email=_text(facts.email),
+        cell_phone=_text(facts.cell_phone),
+        status=enum_value(enrollment_pb2.EnrollmentStatus, message.status),
+        invitation_requested_at=when(message, "invitation_requested_at"),
+        account_id=_text(message.account_id),
+        history=[
+            schemas.StatusChange(
+                from_status=enum_value(enrollment_pb2.EnrollmentStatus, change.from_status),
+                to_status=enum_value(enrollment_pb2.EnrollmentStatus, change.to_status),
+                changed_at=when(change, "changed_at"),
+                actor=change.actor,
+                reason=change.reason,
+            )
+            for change in message.history
+        ],
+    )
+
+
+def invitation(message: enrollment_pb2.Invitation) -> schemas.Invitation:
+    """An invitation's public facts (never its token)."""
+    return schemas.Invitation(
+        invitation_id=message.invitation_id,
+        sent_at=when(message, "sent_at"),
+        expires_at=when(message, "expires_at"),
+        channels=list(message.channels),
+    )
+
+
+def relationship(message: proxy_pb2.Relationship) -> schemas.Relationship:
+    """A proxy relationship."""
+    return schemas.Relationship(
+        relationship_id=message.relationship_id,
+        patient_id=message.patient_id,
+        proxy_account_id=message.proxy_account_id,
+        kind=enum_value(proxy_pb2.RelationshipKind, message.kind),
+        rights=list(message.rights),
+        created_at=when(message, "created_at"),
+    )
+
+
+def staff(message: identity_pb2.StaffMember) -> schemas.Staff:
+    """A staff member."""
+    return schemas.Staff(
+        staff_id=message.staff_id,
+        practice_id=message.practice_id,
+        user_id=message.user_id,
+        first_name=message.first_name,
+        last_name=message.last_name,
+        permissions=list(message.permissions),
+    )
+
+
+def account(message: identity_pb2.Account) -> schemas.Account:
+    """An account's public details."""
+    return schemas.Account(
+        account_id=message.account_id,
+        username=message.username,
+        verified_email=_text(message.verified_email),
+    )
+
+
+def enrollment(message: enrollment_pb2.AccountEnrollment) -> schemas.Enrollment:
+    """One patient record linked to an account."""
+    return schemas.Enrollment(
+        practice_id=message.practice.practice_id,
+        practice_name=message.practice.name,
+        patient_id=message.patient_id,
+        status=enum_value(enrollment_pb2.EnrollmentStatus, message.status),
+        enrolled_at=when(message, "enrolled_at"),
+        first_name=_text(message.first_name),
+    )

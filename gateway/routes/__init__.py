@@ -1,0 +1,1 @@
+"""HTTP routes: practice (staff) and patient, kept apart."""

@@ -1,0 +1,157 @@
+"""Patient routes: password check, activation from an invitation (E9), sessions, own account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from vestibule.enrollment.v1 import enrollment_pb2
+from vestibule.identity.v1 import identity_pb2
+
+from gateway import convert, schemas
+from gateway.auth import (
+    PATIENT_COOKIE,
+    PATIENT_PATH,
+    Principal,
+    clear_session_cookie,
+    set_session_cookie,
+    signed_in_account,
+)
+from gateway.clients import Clients, clients
+from gateway.ratelimit import rate_limited
+from gateway.routes.common import device_label, problem_responses
+
+router = APIRouter(prefix=PATIENT_PATH, tags=["patient"])
+
+Services = Annotated[Clients, Depends(clients)]
+Account = Annotated[Principal, Depends(signed_in_account)]
+_ACTIVATION = {
+    "dependencies": [Depends(rate_limited("activation"))],
+    "responses": problem_responses(404, 409),
+}
+
+
+@router.post(
+    "/password-check",
+    dependencies=[Depends(rate_limited("password_check"))],
+    responses=problem_responses(),
+)
+def check_password(body: schemas.PasswordCheck, services: Services) -> schemas.PasswordCheckResult:
+    """Each requirement of the password policy, met or not, for a candidate (I2)."""
+    answer = services.identity.CheckPassword(
+        identity_pb2.CheckPasswordRequest(password=body.password, username=body.username or "")
+    )
+    return schemas.PasswordCheckResult(
+        requirements=[
+            schemas.Requirement(name=r.name, description=r.description, met=r.met)
+            for r in answer.requirements
+        ],
+        acceptable=answer.acceptable,
+    )
+
+
+@router.post("/activation/verify", **_ACTIVATION)
+def verify_invitation(
+    body: schemas.ActivationVerify, services: Services
+) -> schemas.ActivationTicket:
+    """First activation step: ZIP code and date of birth prove the invitation is the
+    patient's; the answer carries the ticket for the next steps (E9)."""
+    answer = services.enrollment.VerifyInvitation(
+        enrollment_pb2.VerifyInvitationRequest(
+            invitation_token=body.invitation_token,
+            zip_code=body.zip_code,
+            date_of_birth=body.date_of_birth,
+        )
+    )
+    return schemas.ActivationTicket(
+        activation_ticket=answer.activation_ticket,
+        practice_name=answer.practice_name,
+        email_on_file=answer.email_on_file or None,
+    )
+
+
+@router.post("/activation/security-details", **_ACTIVATION)
+def submit_security_details(body: schemas.SecurityDetails, services: Services) -> schemas.CodeSent:
+    """Second activation step: username, password and email; a verification code is sent."""
+    answer = services.enrollment.SubmitSecurityDetails(
+        enrollment_pb2.SubmitSecurityDetailsRequest(
+            activation_ticket=body.activation_ticket,
+            username=body.username,
+            password=body.password,
+            email=body.email or "",
+        )
+    )
+    return schemas.CodeSent(
+        code_channel=answer.code_channel,  # type: ignore[arg-type]
+        code_destination_hint=answer.code_destination_hint,
+    )
+
+
+@router.post("/activation/complete", **_ACTIVATION)
+def complete_activation(body: schemas.ActivationComplete, services: Services) -> schemas.Activated:
+    """Last activation step: the code activates the account and links the patient record."""
+    answer = services.enrollment.CompleteActivation(
+        enrollment_pb2.CompleteActivationRequest(
+            activation_ticket=body.activation_ticket, code=body.code
+        )
+    )
+    return schemas.Activated(account_id=answer.account_id, practice_name=answer.practice_name)
+
+
+@router.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(rate_limited("sign_in"))],
+    responses=problem_responses(401),
+)
+def sign_in(
+    body: schemas.SignIn,
+    response: Response,
+    services: Services,
+    device: Annotated[str, Depends(device_label)],
+) -> schemas.AccountSession:
+    """Signs a patient in; the session token is returned and set as a cookie."""
+    answer = services.identity.SignIn(
+        identity_pb2.SignInRequest(
+            username=body.username, password=body.password, device_label=device
+        )
+    )
+    session = schemas.AccountSession(
+        session_token=answer.session_token,
+        expires_at=convert.when(answer, "expires_at"),
+        account=convert.account(answer.account),
+    )
+    set_session_cookie(
+        response,
+        name=PATIENT_COOKIE,
+        path=PATIENT_PATH,
+        token=session.session_token,
+        expires_at=session.expires_at,
+    )
+    return session
+
+
+@router.delete(
+    "/sessions/current",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401),
+)
+def sign_out(account: Account, services: Services, response: Response) -> None:
+    """Ends the session this request was made with."""
+    services.identity.SignOut(identity_pb2.SignOutRequest(session_token=account.session_token))
+    clear_session_cookie(response, name=PATIENT_COOKIE, path=PATIENT_PATH)
+
+
+@router.get("/me", responses=problem_responses(401))
+def me(account: Account, services: Services) -> schemas.Me:
+    """The signed-in account and the patient records it is linked to, at every practice."""
+    details = services.identity.GetAccount(
+        identity_pb2.GetAccountRequest(account_id=account.principal_id)
+    )
+    linked = services.enrollment.ListAccountEnrollments(
+        enrollment_pb2.ListAccountEnrollmentsRequest(account_id=account.principal_id)
+    )
+    return schemas.Me(
+        account=convert.account(details.account),
+        enrollments=[convert.enrollment(e) for e in linked.enrollments],
+    )

@@ -1,0 +1,160 @@
+"""Practice routes: staff sign in and manage their own practice's patients (S2, S3)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response, status
+from vestibule.enrollment.v1 import enrollment_pb2
+from vestibule.identity.v1 import identity_pb2
+from vestibule.proxy.v1 import proxy_pb2
+
+from gateway import convert, schemas
+from gateway.auth import (
+    STAFF_COOKIE,
+    STAFF_PATH,
+    Principal,
+    clear_session_cookie,
+    set_session_cookie,
+    signed_in_staff,
+)
+from gateway.clients import Clients, clients
+from gateway.ratelimit import rate_limited
+from gateway.routes.common import device_label, idempotency_key, problem_responses
+
+router = APIRouter(prefix=STAFF_PATH, tags=["practice"])
+
+Services = Annotated[Clients, Depends(clients)]
+# The practice is always the signed-in staff member's own, never one named by the caller (S3).
+Staff = Annotated[Principal, Depends(signed_in_staff)]
+PatientId = Annotated[str, Path(min_length=1, max_length=128)]
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+_SIGNED_IN = problem_responses(401, 403, 404, 409)
+
+
+@router.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(rate_limited("sign_in"))],
+    responses=problem_responses(401),
+)
+def sign_in(
+    body: schemas.StaffSignIn,
+    response: Response,
+    services: Services,
+    device: Annotated[str, Depends(device_label)],
+) -> schemas.StaffSession:
+    """Signs a staff member in; the session token is returned and set as a cookie."""
+    answer = services.identity.StaffSignIn(
+        identity_pb2.StaffSignInRequest(
+            user_id=body.user_id, password=body.password, device_label=device
+        )
+    )
+    session = schemas.StaffSession(
+        session_token=answer.session_token,
+        expires_at=convert.when(answer, "expires_at"),
+        staff=convert.staff(answer.staff_member),
+    )
+    set_session_cookie(
+        response,
+        name=STAFF_COOKIE,
+        path=STAFF_PATH,
+        token=session.session_token,
+        expires_at=session.expires_at,
+    )
+    return session
+
+
+@router.delete("/sessions/current", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
+def sign_out(staff: Staff, services: Services, response: Response) -> None:
+    """Ends the staff session this request was made with."""
+    services.identity.SignOut(identity_pb2.SignOutRequest(session_token=staff.session_token))
+    clear_session_cookie(response, name=STAFF_COOKIE, path=STAFF_PATH)
+
+
+@router.post("/patients", status_code=status.HTTP_201_CREATED, responses=_SIGNED_IN)
+def add_patient(
+    body: schemas.Demographics,
+    staff: Staff,
+    services: Services,
+    key: IdempotencyKey,
+    response: Response,
+) -> schemas.Patient:
+    """Adds a patient to the practice, NOT_ENROLLED; demographics may be incomplete."""
+    answer = services.enrollment.AddPatient(
+        enrollment_pb2.AddPatientRequest(
+            idempotency_key=key,
+            practice_id=staff.practice_id,
+            demographics=convert.demographics_to_proto(body),
+        )
+    )
+    response.headers["Location"] = f"{router.prefix}/patients/{answer.patient.patient_id}"
+    return convert.patient(answer.patient)
+
+
+@router.get("/patients/{patient_id}", responses=_SIGNED_IN)
+def get_patient(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Patient:
+    """A patient of the practice, with enrollment status and history."""
+    answer = services.enrollment.GetPatient(
+        enrollment_pb2.GetPatientRequest(practice_id=staff.practice_id, patient_id=patient_id)
+    )
+    return convert.patient(answer.patient)
+
+
+@router.patch("/patients/{patient_id}", responses=_SIGNED_IN)
+def update_patient(
+    patient_id: PatientId, body: schemas.Demographics, staff: Staff, services: Services
+) -> schemas.Patient:
+    """Changes the demographics present in the body ("Update Now", E3); null clears one."""
+    answer = services.enrollment.UpdatePatient(
+        enrollment_pb2.UpdatePatientRequest(
+            practice_id=staff.practice_id,
+            patient_id=patient_id,
+            demographics=convert.demographics_to_proto(body),
+            update_mask=convert.update_mask(body),
+        )
+    )
+    return convert.patient(answer.patient)
+
+
+@router.post("/patients/{patient_id}/enroll-now", responses=_SIGNED_IN)
+def enroll_now(
+    patient_id: PatientId, staff: Staff, services: Services, key: IdempotencyKey
+) -> schemas.EnrollNowResult:
+    """Enroll Now (E3, E4): sends the invitation, or says which fields are missing (409)."""
+    answer = services.enrollment.EnrollNow(
+        enrollment_pb2.EnrollNowRequest(
+            idempotency_key=key, practice_id=staff.practice_id, patient_id=patient_id
+        )
+    )
+    return schemas.EnrollNowResult(
+        outcome=convert.enum_value(enrollment_pb2.EnrollNowOutcome, answer.outcome),
+        patient=convert.patient(answer.patient),
+        invitation=convert.invitation(answer.invitation) if answer.HasField("invitation") else None,
+    )
+
+
+@router.post("/patients/{patient_id}/resend-invitation", responses=_SIGNED_IN)
+def resend_invitation(
+    patient_id: PatientId, staff: Staff, services: Services, key: IdempotencyKey
+) -> schemas.InvitationResent:
+    """Resend Invitation (E4): a new invitation; every older one stops working."""
+    answer = services.enrollment.ResendInvitation(
+        enrollment_pb2.ResendInvitationRequest(
+            idempotency_key=key, practice_id=staff.practice_id, patient_id=patient_id
+        )
+    )
+    return schemas.InvitationResent(
+        patient=convert.patient(answer.patient), invitation=convert.invitation(answer.invitation)
+    )
+
+
+@router.get("/patients/{patient_id}/proxies", responses=_SIGNED_IN)
+def list_proxies(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Relationships:
+    """The guardians and representatives of a patient, with their rights (P6)."""
+    answer = services.proxy.ListRelationships(
+        proxy_pb2.ListRelationshipsRequest(practice_id=staff.practice_id, patient_id=patient_id)
+    )
+    return schemas.Relationships(
+        relationships=[convert.relationship(r) for r in answer.relationships]
+    )

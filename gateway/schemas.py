@@ -1,0 +1,292 @@
+"""JSON shapes of the HTTP API: what the gateway validates, and what it answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+EnrollmentStatus = Literal[
+    "not_enrolled", "pending", "enrolled", "declined", "deferred", "unenrolled"
+]
+BirthSex = Literal["female", "male", "unknown"]
+RelationshipKind = Literal["guardian", "representative"]
+EnrollNowOutcome = Literal["invitation_sent", "already_pending"]
+CodeChannel = Literal["email", "sms"]
+
+
+def _calendar_date(value: str) -> str:
+    date.fromisoformat(value)  # rejects 2024-02-30 and the like
+    return value
+
+
+IsoDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    AfterValidator(_calendar_date),
+    Field(json_schema_extra={"format": "date"}, examples=["1990-04-21"]),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=254)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Problems (RFC 9457).
+
+
+class FieldError(BaseModel):
+    """One field that is wrong or missing, and what to do about it."""
+
+    field: str
+    detail: str
+
+
+class ProblemDocument(BaseModel):
+    """Every failure answers in this shape, as `application/problem+json`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine reason, e.g. USERNAME_TAKEN.")
+    errors: list[FieldError] = []
+    metadata: dict[str, str] | None = None
+    request_id: str
+
+
+# Practice (staff) side.
+
+
+class StaffSignIn(_Request):
+    """A staff member's credentials."""
+
+    user_id: Username
+    password: Password
+
+
+class Staff(BaseModel):
+    """A signed-in staff member."""
+
+    staff_id: str
+    practice_id: str
+    user_id: str
+    first_name: str
+    last_name: str
+    permissions: list[str]
+
+
+class StaffSession(BaseModel):
+    """A new staff session; the token is also set as an HttpOnly cookie."""
+
+    session_token: str
+    expires_at: datetime | None
+    staff: Staff
+
+
+class Demographics(_Request):
+    """Patient facts; every field is optional, and a present one must be well-formed. In a
+    PATCH, the fields present are the ones changed, and null clears one."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    date_of_birth: IsoDate | None = None
+    birth_sex: BirthSex | None = None
+    zip_code: ZipCode | None = None
+    email: Email | None = None
+    cell_phone: Phone | None = None
+
+
+class StatusChange(BaseModel):
+    """One entry of a patient's enrollment history."""
+
+    from_status: EnrollmentStatus | None
+    to_status: EnrollmentStatus
+    changed_at: datetime | None
+    actor: str
+    reason: str
+
+
+class Patient(BaseModel):
+    """A patient of the staff member's practice, with enrollment state."""
+
+    patient_id: str
+    first_name: str | None
+    last_name: str | None
+    date_of_birth: str | None
+    birth_sex: BirthSex | None
+    zip_code: str | None
+    email: str | None
+    cell_phone: str | None
+    status: EnrollmentStatus
+    invitation_requested_at: datetime | None
+    account_id: str | None
+    history: list[StatusChange]
+
+
+class Invitation(BaseModel):
+    """An invitation sent to a patient."""
+
+    invitation_id: str
+    sent_at: datetime | None
+    expires_at: datetime | None
+    channels: list[str]
+
+
+class EnrollNowResult(BaseModel):
+    """What Enroll Now did; `invitation` is null when the patient was already pending."""
+
+    outcome: EnrollNowOutcome
+    patient: Patient
+    invitation: Invitation | None
+
+
+class InvitationResent(BaseModel):
+    """The patient after a resend, and the new invitation."""
+
+    patient: Patient
+    invitation: Invitation
+
+
+class Relationship(BaseModel):
+    """One proxy who may act for the patient."""
+
+    relationship_id: str
+    patient_id: str
+    proxy_account_id: str
+    kind: RelationshipKind
+    rights: list[str]
+    created_at: datetime | None
+
+
+class Relationships(BaseModel):
+    """The proxies of one patient."""
+
+    relationships: list[Relationship]
+
+
+# Patient side.
+
+
+class PasswordCheck(_Request):
+    """A candidate password, and the username it would go with if known."""
+
+    password: Password
+    username: Username | None = None
+
+
+class Requirement(BaseModel):
+    """One requirement of the password policy and whether the candidate meets it."""
+
+    name: str
+    description: str
+    met: bool
+
+
+class PasswordCheckResult(BaseModel):
+    """Every requirement, in display order."""
+
+    requirements: list[Requirement]
+    acceptable: bool
+
+
+class ActivationVerify(_Request):
+    """The invitation token and the patient's answers."""
+
+    invitation_token: Secret
+    zip_code: ZipCode
+    date_of_birth: IsoDate
+
+
+class ActivationTicket(BaseModel):
+    """The secret ticket for the next activation steps."""
+
+    activation_ticket: str
+    practice_name: str
+    email_on_file: str | None
+
+
+class SecurityDetails(_Request):
+    """The credentials the patient chooses."""
+
+    activation_ticket: Secret
+    username: Username
+    password: Password
+    email: Email | None = None
+
+
+class CodeSent(BaseModel):
+    """Where the verification code went."""
+
+    code_channel: CodeChannel
+    code_destination_hint: str
+
+
+class ActivationComplete(_Request):
+    """The verification code the patient received."""
+
+    activation_ticket: Secret
+    code: Code
+
+
+class Activated(BaseModel):
+    """The activated account, linked to the patient record."""
+
+    account_id: str
+    practice_name: str
+
+
+class SignIn(_Request):
+    """A patient's credentials."""
+
+    username: Username
+    password: Password
+
+
+class Account(BaseModel):
+    """A portal account."""
+
+    account_id: str
+    username: str
+    verified_email: str | None
+
+
+class AccountSession(BaseModel):
+    """A new session; the token is also set as an HttpOnly cookie."""
+
+    session_token: str
+    expires_at: datetime | None
+    account: Account
+
+
+class Enrollment(BaseModel):
+    """One patient record the account is linked to."""
+
+    practice_id: str
+    practice_name: str
+    patient_id: str
+    status: EnrollmentStatus
+    enrolled_at: datetime | None
+    first_name: str | None
+
+
+class Me(BaseModel):
+    """The signed-in account and its patient records at every practice."""
+
+    account: Account
+    enrollments: list[Enrollment]
+
+
+class Health(BaseModel):
+    """The gateway process is alive."""
+
+    status: Literal["ok"]
