@@ -1,0 +1,121 @@
+"""Identity service errors; each message tells the person what to do."""
+
+from __future__ import annotations
+
+from services.common.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    Unauthenticated,
+)
+
+
+class InvalidRequest(InvalidArgument):
+    """A field is missing or malformed; the violations name it."""
+
+    reason = "INVALID_IDENTITY_REQUEST"
+
+
+class WeakPassword(InvalidArgument):
+    """The password fails requirements of the policy (I2); metadata names them."""
+
+    reason = "PASSWORD_POLICY"
+
+    def __init__(self, unmet: dict[str, str]) -> None:
+        super().__init__(
+            "Choose another password that meets every requirement.",
+            violations=[FieldViolation("password", text) for text in unmet.values()],
+            metadata={"unmet_requirements": ",".join(unmet)},
+        )
+
+
+class UsernameTaken(AlreadyExists):
+    """Another account or staff member already has this username, in any letter case (I1)."""
+
+    reason = "USERNAME_TAKEN"
+
+    def __init__(self, field: str, noun: str) -> None:
+        super().__init__(
+            f"That {noun} is taken. Choose another one.",
+            violations=[FieldViolation(field, "Taken; choose another one.")],
+        )
+
+
+class EmailTaken(AlreadyExists):
+    """The email is already the verified account email of another account (I5)."""
+
+    reason = "EMAIL_TAKEN"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That email address already belongs to another account. Sign in to that account, "
+            "or use another email address.",
+            violations=[FieldViolation("email", "Already the email of another account.")],
+        )
+
+
+class AccountNotFound(NotFound):
+    """No account has this ID."""
+
+    reason = "ACCOUNT_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("No account has this ID. Check the ID, or register again.")
+
+
+class WrongCode(InvalidArgument):
+    """The verification code does not match; metadata says how many attempts are left (I11)."""
+
+    reason = "WRONG_CODE"
+
+    def __init__(self, attempts_left: int) -> None:
+        advice = (
+            f"Check the code and try again; {attempts_left} attempt(s) left."
+            if attempts_left
+            else "No attempts are left: ask for a new code."
+        )
+        super().__init__(
+            f"That code is not right. {advice}",
+            violations=[FieldViolation("code", "Does not match the code we sent.")],
+            metadata={"attempts_left": str(attempts_left)},
+        )
+
+
+class CodeExpired(FailedPrecondition):
+    """The verification code expired, was used up, or had too many wrong attempts (I11)."""
+
+    reason = "CODE_EXPIRED"
+
+    def __init__(self) -> None:
+        super().__init__("This code no longer works. Ask for a new code.")
+
+
+class BadCredentials(Unauthenticated):
+    """Unknown login, wrong password or locked account: one answer for all of them (X3, I11)."""
+
+    reason = "BAD_CREDENTIALS"
+
+    def __init__(self) -> None:
+        super().__init__("The username or password is incorrect.")
+
+
+class ActivationPending(FailedPrecondition):
+    """The password is right but the account has not been verified yet."""
+
+    reason = "ACTIVATION_PENDING"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your account is not active yet. Finish activation with the code we sent you."
+        )
+
+
+class SessionEnded(Unauthenticated):
+    """The session token is unknown, expired or signed out."""
+
+    reason = "SESSION_ENDED"
+
+    def __init__(self) -> None:
+        super().__init__("Your session has ended. Sign in again.")

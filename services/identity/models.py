@@ -1,0 +1,94 @@
+"""Identity service tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
+from services.common.outbox import OutboxMessageColumns
+
+
+class Base(DeclarativeBase):
+    metadata = naming_metadata()
+
+
+class Account(Base):
+    """A portal login (patient, guardian or representative)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    username: Mapped[str] = mapped_column(String(50))
+    # NFKC + case-folded username; the unique constraint makes `JaneDoe` and `janedoe` collide
+    # even when both register at the same instant (I1).
+    username_key: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(20))
+    practice_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    cell_phone: Mapped[str | None] = mapped_column(String(20))
+    # Set once the email is verified; unique, so one email is never verified for two accounts (I5).
+    verified_email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Verification(Base):
+    """A verification code sent to a pending account's email or phone; only its keyed hash."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StaffMember(Base):
+    """A practice's staff login and its permissions (S1)."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    practice_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(50))
+    user_id_key: Mapped[str] = mapped_column(String(200), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """A signed-in session on one device (I10); the token is kept only as its hash."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    principal_id: Mapped[str] = mapped_column(String(32), index=True)
+    practice_id: Mapped[str | None] = mapped_column(String(64))
+    device_label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(OutboxMessageColumns, Base):
+    """Calls to other services (verification codes to notify), relayed after commit."""
+
+    __tablename__ = "outbox_messages"

@@ -1,0 +1,72 @@
+"""Every query of the identity service."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.identity.domain import PrincipalKind
+from services.identity.models import Account, AuthSession, StaffMember, Verification
+
+
+def account(session: Session, account_id: str, *, for_update: bool = False) -> Account | None:
+    query = select(Account).where(Account.id == account_id)
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def account_by_idempotency_key(session: Session, key: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.idempotency_key == key))
+
+
+def account_by_username_key(session: Session, key: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.username_key == key))
+
+
+def account_by_verified_email(session: Session, email: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.verified_email == email))
+
+
+def open_verification(session: Session, account_id: str) -> Verification | None:
+    """The account's newest unused verification code, locked for its attempt counter."""
+    return session.scalar(
+        select(Verification)
+        .where(Verification.account_id == account_id, Verification.consumed_at.is_(None))
+        .order_by(Verification.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def staff_member(
+    session: Session, staff_id: str, *, for_update: bool = False
+) -> StaffMember | None:
+    query = select(StaffMember).where(StaffMember.id == staff_id)
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def staff_member_by_idempotency_key(session: Session, key: str) -> StaffMember | None:
+    return session.scalar(select(StaffMember).where(StaffMember.idempotency_key == key))
+
+
+def staff_member_by_user_id_key(session: Session, key: str) -> StaffMember | None:
+    return session.scalar(select(StaffMember).where(StaffMember.user_id_key == key))
+
+
+def login_by_key(session: Session, kind: PrincipalKind, key: str) -> Account | StaffMember | None:
+    """The account (by username key) or staff member (by user ID key) that signs in as `key`."""
+    if kind is PrincipalKind.STAFF:
+        return staff_member_by_user_id_key(session, key)
+    return account_by_username_key(session, key)
+
+
+def login_for_update(
+    session: Session, kind: PrincipalKind, principal_id: str
+) -> Account | StaffMember | None:
+    """The account or staff member, locked while its failure count changes."""
+    if kind is PrincipalKind.STAFF:
+        return staff_member(session, principal_id, for_update=True)
+    return account(session, principal_id, for_update=True)
+
+
+def auth_session_by_token_hash(session: Session, token_hash: str) -> AuthSession | None:
+    return session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash))

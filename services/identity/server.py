@@ -1,0 +1,53 @@
+"""Identity service process: `python -m services.identity.server`."""
+
+from __future__ import annotations
+
+from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from services.common.clients import connect
+from services.common.db import Database
+from services.common.outbox import Outbox
+from services.common.server import ServiceHost, run_service
+from services.common.settings import ServiceSettings, Settings
+from services.identity.hashing import PasswordHashing
+from services.identity.models import OutboxMessage
+from services.identity.servicer import IdentityServicer
+from services.identity.settings import IdentitySettings
+
+
+def create_server(
+    settings: ServiceSettings, shared: Settings, identity_settings: IdentitySettings | None = None
+) -> ServiceHost:
+    """Builds the identity service, bound but not started (port 0 picks a free port).
+
+    `identity_settings` defaults to `VESTIBULE_IDENTITY_*` from the environment.
+    """
+    identity_settings = identity_settings or IdentitySettings()
+    database = Database(settings.database_url)
+    keyring = shared.keyring()
+    notify = connect(shared.notify_address, default_timeout=shared.rpc_timeout_seconds)
+    outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
+    servicer = IdentityServicer(
+        database,
+        hashing=PasswordHashing(identity_settings),
+        outbox=outbox,
+        keyring=keyring,
+        settings=identity_settings,
+    )
+    return ServiceHost(
+        settings,
+        register=lambda server: identity_pb2_grpc.add_IdentityServiceServicer_to_server(
+            servicer, server
+        ),
+        service_names=[identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name],
+        database=database,
+        workers=[outbox.relay_worker("identity", database, settings.worker_interval_seconds)],
+    )
+
+
+def main() -> None:
+    run_service("identity", create_server)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Identity gRPC servicer: proto to use case and back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from services.common.crypto import Keyring
+from services.common.db import Database
+from services.common.outbox import Outbox
+from services.identity import service, sessions
+from services.identity.domain import AccountState, CodeChannel, PrincipalKind
+from services.identity.hashing import PasswordHashing
+from services.identity.models import Account, StaffMember
+from services.identity.settings import IdentitySettings
+
+STATES = {
+    AccountState.PENDING: identity_pb2.ACCOUNT_STATE_PENDING,
+    AccountState.ACTIVE: identity_pb2.ACCOUNT_STATE_ACTIVE,
+}
+CHANNELS = {
+    CodeChannel.EMAIL: identity_pb2.VERIFICATION_CHANNEL_EMAIL,
+    CodeChannel.SMS: identity_pb2.VERIFICATION_CHANNEL_SMS,
+}
+KINDS = {
+    PrincipalKind.ACCOUNT: identity_pb2.PRINCIPAL_KIND_ACCOUNT,
+    PrincipalKind.STAFF: identity_pb2.PRINCIPAL_KIND_STAFF,
+}
+
+
+def _timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _account(row: Account) -> identity_pb2.Account:
+    return identity_pb2.Account(
+        account_id=row.id,
+        username=row.username,
+        state=STATES[AccountState(row.state)],
+        verified_email=row.verified_email or "",
+        created_at=_timestamp(row.created_at),
+    )
+
+
+def _staff_member(row: StaffMember) -> identity_pb2.StaffMember:
+    return identity_pb2.StaffMember(
+        staff_id=row.id,
+        practice_id=row.practice_id,
+        user_id=row.user_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        permissions=row.permissions,
+    )
+
+
+class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(
+        self,
+        database: Database,
+        *,
+        hashing: PasswordHashing,
+        outbox: Outbox,
+        keyring: Keyring,
+        settings: IdentitySettings,
+    ) -> None:
+        self._database = database
+        self._hashing = hashing
+        self._outbox = outbox
+        self._keyring = keyring
+        self._settings = settings
+
+    def CheckPassword(
+        self, request: identity_pb2.CheckPasswordRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.CheckPasswordResponse:
+        check = service.check_password(password=request.password, username=request.username)
+        return identity_pb2.CheckPasswordResponse(
+            requirements=[
+                identity_pb2.Requirement(name=r.name, description=r.description, met=r.met)
+                for r in check.requirements
+            ],
+            acceptable=check.acceptable,
+        )
+
+    def RegisterAccount(
+        self, request: identity_pb2.RegisterAccountRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.RegisterAccountResponse:
+        new = service.prepare_account(
+            self._hashing,
+            username=request.username,
+            password=request.password,
+            email=request.email,
+            cell_phone=request.cell_phone,
+        )
+        with self._database.transaction() as session:
+            registration = service.register_account(
+                session,
+                outbox=self._outbox,
+                keyring=self._keyring,
+                idempotency_key=request.idempotency_key,
+                practice_id=request.practice_id,
+                new=new,
+            )
+        return identity_pb2.RegisterAccountResponse(
+            account_id=registration.account.id,
+            code_channel=CHANNELS[registration.channel],
+            code_destination_hint=registration.destination_hint,
+        )
+
+    def VerifyAccount(
+        self, request: identity_pb2.VerifyAccountRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.VerifyAccountResponse:
+        with self._database.transaction() as session:
+            outcome = service.verify_account(
+                session, keyring=self._keyring, account_id=request.account_id, code=request.code
+            )
+        return identity_pb2.VerifyAccountResponse(account=_account(outcome.unwrap()))
+
+    def _sign_in(
+        self, kind: PrincipalKind, login: str, password: str, device_label: str
+    ) -> sessions.SignedIn:
+        # Two short transactions around the hash: no lock is held while argon2 runs.
+        with self._database.transaction() as session:
+            credential = sessions.find_credential(session, kind=kind, login=login)
+        verdict = sessions.check_credential(self._hashing, credential, password)
+        with self._database.transaction() as session:
+            outcome = sessions.complete_sign_in(
+                session,
+                credential=credential,
+                verdict=verdict,
+                device_label=device_label,
+                lifetime=self._settings.session_lifetime(kind),
+            )
+        return outcome.unwrap()
+
+    def SignIn(
+        self, request: identity_pb2.SignInRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.SignInResponse:
+        signed_in = self._sign_in(
+            PrincipalKind.ACCOUNT, request.username, request.password, request.device_label
+        )
+        assert isinstance(signed_in.principal, Account)
+        return identity_pb2.SignInResponse(
+            session_token=signed_in.token,
+            expires_at=_timestamp(signed_in.expires_at),
+            account=_account(signed_in.principal),
+        )
+
+    def StaffSignIn(
+        self, request: identity_pb2.StaffSignInRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.StaffSignInResponse:
+        signed_in = self._sign_in(
+            PrincipalKind.STAFF, request.user_id, request.password, request.device_label
+        )
+        assert isinstance(signed_in.principal, StaffMember)
+        return identity_pb2.StaffSignInResponse(
+            session_token=signed_in.token,
+            expires_at=_timestamp(signed_in.expires_at),
+            staff_member=_staff_member(signed_in.principal),
+        )
+
+    def SignOut(
+        self, request: identity_pb2.SignOutRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.SignOutResponse:
+        with self._database.transaction() as session:
+            sessions.sign_out(session, token=request.session_token)
+        return identity_pb2.SignOutResponse()
+
+    def ResolveSession(
+        self, request: identity_pb2.ResolveSessionRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.ResolveSessionResponse:
+        with self._database.transaction() as session:
+            principal = sessions.resolve_session(session, token=request.session_token)
+        return identity_pb2.ResolveSessionResponse(
+            kind=KINDS[principal.kind],
+            principal_id=principal.principal_id,
+            practice_id=principal.practice_id,
+            permissions=principal.permissions,
+            expires_at=_timestamp(principal.expires_at),
+        )
+
+    def GetAccount(
+        self, request: identity_pb2.GetAccountRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.GetAccountResponse:
+        with self._database.transaction() as session:
+            account = service.get_account(session, account_id=request.account_id)
+        return identity_pb2.GetAccountResponse(account=_account(account))
+
+    def CreateStaffMember(
+        self, request: identity_pb2.CreateStaffMemberRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.CreateStaffMemberResponse:
+        new = service.prepare_staff_member(
+            self._hashing,
+            practice_id=request.practice_id,
+            user_id=request.user_id,
+            password=request.password,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            permissions=list(request.permissions),
+        )
+        with self._database.transaction() as session:
+            member = service.create_staff_member(
+                session, idempotency_key=request.idempotency_key, new=new
+            )
+        return identity_pb2.CreateStaffMemberResponse(staff_member=_staff_member(member))

@@ -1,0 +1,141 @@
+"""Sign-in and session use cases (I10, I11, X3) for accounts and staff alike.
+
+A sign-in runs in three steps so that no database lock is held while argon2 runs:
+`find_credential` (read), `check_credential` (hash, no database), `complete_sign_in` (write).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.common.crypto import new_token, token_hash
+from services.common.db import utcnow
+from services.identity import domain, passwords, repository, usernames
+from services.identity.domain import AccountState, PrincipalKind
+from services.identity.errors import ActivationPending, BadCredentials, SessionEnded
+from services.identity.hashing import PasswordHashing, Verdict
+from services.identity.models import Account, AuthSession, StaffMember
+from services.identity.service import Outcome
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What the first step found: the login and its hash, or neither when the login is unknown
+    or locked (then the password is checked against a dummy hash and cannot match)."""
+
+    kind: PrincipalKind
+    principal_id: str | None = None
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: the token is shown once and kept only as its hash."""
+
+    token: str
+    expires_at: datetime
+    principal: Account | StaffMember
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a session belongs to; practice and permissions only for staff."""
+
+    kind: PrincipalKind
+    principal_id: str
+    practice_id: str
+    permissions: list[str]
+    expires_at: datetime
+
+
+def find_credential(session: Session, *, kind: PrincipalKind, login: str) -> Credential:
+    """The stored hash of the account (by username) or staff member (by user ID), any case."""
+    row = repository.login_by_key(session, kind, usernames.username_key(login))
+    if row is None or domain.is_locked(row.locked_until, utcnow()):
+        return Credential(kind)
+    return Credential(kind, row.id, row.password_hash)
+
+
+def check_credential(hashing: PasswordHashing, credential: Credential, password: str) -> Verdict:
+    """Verifies the password; takes as long whether the login exists or not (X3)."""
+    return hashing.verify(credential.password_hash, passwords.normalize(password))
+
+
+def complete_sign_in(
+    session: Session,
+    *,
+    credential: Credential,
+    verdict: Verdict,
+    device_label: str,
+    lifetime: timedelta,
+) -> Outcome[SignedIn]:
+    """Opens a session for a right password, or counts a wrong one: the fifth in a row locks
+    the login for 15 minutes (I11). Every refusal is the same BadCredentials (X3)."""
+    if credential.principal_id is None:
+        return Outcome(error=BadCredentials())
+    row = repository.login_for_update(session, credential.kind, credential.principal_id)
+    now = utcnow()
+    # A hash changed since the first step (password reset, rehash) makes the verdict stale.
+    if (
+        row is None
+        or row.password_hash != credential.password_hash
+        or domain.is_locked(row.locked_until, now)
+    ):
+        return Outcome(error=BadCredentials())
+    if not verdict.matches:
+        count = domain.after_wrong_password(row.failed_sign_ins, now)
+        row.failed_sign_ins, row.locked_until = count.failed, count.locked_until
+        session.flush()
+        return Outcome(error=BadCredentials())
+    row.failed_sign_ins, row.locked_until = 0, None
+    if verdict.new_hash:
+        row.password_hash = verdict.new_hash
+    if isinstance(row, Account) and row.state != AccountState.ACTIVE:
+        session.flush()
+        return Outcome(error=ActivationPending())
+    token = new_token()
+    opened = AuthSession(
+        token_hash=token_hash(token),
+        kind=credential.kind,
+        principal_id=row.id,
+        practice_id=row.practice_id if isinstance(row, StaffMember) else None,
+        device_label=device_label.strip()[: domain.DEVICE_LABEL_MAX_LENGTH],
+        expires_at=now + lifetime,
+    )
+    session.add(opened)
+    session.flush()
+    return Outcome(SignedIn(token=token, expires_at=opened.expires_at, principal=row))
+
+
+def _live_session(session: Session, token: str) -> AuthSession | None:
+    opened = repository.auth_session_by_token_hash(session, token_hash(token)) if token else None
+    if opened is None or opened.ended_at is not None or opened.expires_at <= utcnow():
+        return None
+    return opened
+
+
+def resolve_session(session: Session, *, token: str) -> Principal:
+    """Who the session belongs to, with a staff member's current permissions; SessionEnded
+    when the token is unknown, expired or signed out."""
+    opened = _live_session(session, token)
+    if opened is None:
+        raise SessionEnded()
+    if opened.kind == PrincipalKind.ACCOUNT:
+        return Principal(PrincipalKind.ACCOUNT, opened.principal_id, "", [], opened.expires_at)
+    member = repository.staff_member(session, opened.principal_id)
+    if member is None:
+        raise SessionEnded()
+    return Principal(
+        PrincipalKind.STAFF, member.id, member.practice_id, member.permissions, opened.expires_at
+    )
+
+
+def sign_out(session: Session, *, token: str) -> None:
+    """Ends the session; an unknown or already ended one is left as it is."""
+    opened = _live_session(session, token)
+    if opened is not None:
+        opened.ended_at = utcnow()
+        session.flush()

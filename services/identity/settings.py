@@ -1,0 +1,38 @@
+"""Identity's own settings (environment variables `VESTIBULE_IDENTITY_*`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.identity.domain import PrincipalKind
+
+
+class IdentitySettings(BaseSettings):
+    """Password hashing cost and session lifetimes.
+
+    The argon2id defaults (3 passes over 64 MiB, one lane) follow RFC 9106 and exceed the OWASP
+    minimum; tests pass cheap values as keywords.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="VESTIBULE_IDENTITY_", frozen=True, extra="ignore")
+
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(1, ge=1)
+    account_session_hours: float = Field(12, gt=0)
+    staff_session_hours: float = Field(8, gt=0)
+
+    @model_validator(mode="after")
+    def _memory_covers_lanes(self) -> IdentitySettings:
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError("VESTIBULE_IDENTITY_ARGON2_MEMORY_KIB must be at least 8 per lane")
+        return self
+
+    def session_lifetime(self, kind: PrincipalKind) -> timedelta:
+        """How long a new session of an account or a staff member lasts."""
+        if kind is PrincipalKind.STAFF:
+            return timedelta(hours=self.staff_session_hours)
+        return timedelta(hours=self.account_session_hours)

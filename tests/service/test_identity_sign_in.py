@@ -1,0 +1,161 @@
+"""Identity service over real gRPC: sign-in, sessions and lockout (I1, I10, I11, X3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import grpc
+import pytest
+from argon2 import PasswordHasher
+from grpc_status import rpc_status
+from sqlalchemy import update
+from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from services.common.db import utcnow
+from services.identity.models import Account, AuthSession
+from tests.service.test_identity_support import (
+    PASSWORD,
+    NotifySink,
+    registration,
+    start_identity,
+)
+
+
+@pytest.fixture
+def notify():
+    sink = NotifySink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def identity(notify, start_service, shared_settings):
+    return start_identity(start_service, shared_settings, notify.address)
+
+
+@pytest.fixture
+def stub(identity):
+    with grpc.insecure_channel(identity.address) as channel:
+        yield identity_pb2_grpc.IdentityServiceStub(channel)
+
+
+@pytest.fixture
+def account_id(stub, notify) -> str:
+    """An active account JaneDoe with PASSWORD."""
+    registered = stub.RegisterAccount(registration("JaneDoe"), timeout=10)
+    code = notify.code_for("jane.doe@example.com")
+    stub.VerifyAccount(
+        identity_pb2.VerifyAccountRequest(account_id=registered.account_id, code=code), timeout=10
+    )
+    return registered.account_id
+
+
+def _sign_in(stub, username: str = "JaneDoe", password: str = PASSWORD):
+    return stub.SignIn(
+        identity_pb2.SignInRequest(username=username, password=password, device_label="phone"),
+        timeout=10,
+    )
+
+
+def _refusal(stub, username: str = "JaneDoe", password: str = PASSWORD) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as raised:
+        _sign_in(stub, username, password)
+    return raised.value
+
+
+def test_sign_in_ignores_username_letter_case_I1(stub, account_id):
+    signed_in = _sign_in(stub, username="JANEDOE")
+    assert signed_in.account.account_id == account_id
+    assert signed_in.session_token
+
+
+def test_wrong_password_and_unknown_user_answer_alike_X3(stub, account_id):
+    wrong_password = _refusal(stub, password="Not-The-Password-1")
+    unknown_user = _refusal(stub, username="NoSuchUser")
+    assert wrong_password.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert wrong_password.details() == "The username or password is incorrect."
+    assert rpc_status.from_call(wrong_password) == rpc_status.from_call(unknown_user)
+
+
+def test_pending_account_cannot_sign_in_with_right_password(stub):
+    stub.RegisterAccount(registration("JaneDoe"), timeout=10)
+    error = _refusal(stub)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "code" in error.details()
+
+
+def test_session_resolves_then_ends_on_sign_out_I10(identity, stub, account_id):
+    signed_in = _sign_in(stub)
+    resolved = stub.ResolveSession(
+        identity_pb2.ResolveSessionRequest(session_token=signed_in.session_token), timeout=5
+    )
+    assert (resolved.kind, resolved.principal_id, resolved.practice_id) == (
+        identity_pb2.PRINCIPAL_KIND_ACCOUNT,
+        account_id,
+        "",
+    )
+    with identity.database.transaction() as session:
+        stored = session.query(AuthSession).one()
+    assert stored.token_hash != signed_in.session_token
+    assert stored.device_label == "phone"
+    sign_out = identity_pb2.SignOutRequest(session_token=signed_in.session_token)
+    stub.SignOut(sign_out, timeout=5)
+    stub.SignOut(sign_out, timeout=5)  # ending it again is harmless
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.ResolveSession(
+            identity_pb2.ResolveSessionRequest(session_token=signed_in.session_token), timeout=5
+        )
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_expired_session_does_not_resolve_I10(identity, stub, account_id):
+    signed_in = _sign_in(stub)
+    with identity.database.transaction() as session:
+        session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.ResolveSession(
+            identity_pb2.ResolveSessionRequest(session_token=signed_in.session_token), timeout=5
+        )
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_sessions_last_twelve_hours_for_patients(stub, account_id):
+    signed_in = _sign_in(stub)
+    lifetime = signed_in.expires_at.ToDatetime(tzinfo=utcnow().tzinfo) - utcnow()
+    assert timedelta(hours=11, minutes=59) < lifetime <= timedelta(hours=12)
+
+
+def test_five_wrong_passwords_lock_the_account_with_the_generic_answer_I11_X3(stub, account_id):
+    unknown_user = _refusal(stub, username="NoSuchUser")
+    for _ in range(5):
+        _refusal(stub, password="Not-The-Password-1")
+    locked = _refusal(stub)  # the right password, during the lock
+    assert rpc_status.from_call(locked) == rpc_status.from_call(unknown_user)
+
+
+def test_lock_ends_after_its_period_I11(identity, stub, account_id):
+    for _ in range(5):
+        _refusal(stub, password="Not-The-Password-1")
+    with identity.database.transaction() as session:
+        session.execute(update(Account).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert _sign_in(stub).account.account_id == account_id
+
+
+def test_right_password_resets_the_failure_count_I11(stub, account_id):
+    for _ in range(4):
+        _refusal(stub, password="Not-The-Password-1")
+    _sign_in(stub)
+    for _ in range(4):
+        _refusal(stub, password="Not-The-Password-1")
+    assert _sign_in(stub).account.account_id == account_id
+
+
+def test_sign_in_rehashes_a_hash_made_with_other_parameters_I2(identity, stub, account_id):
+    old_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
+    with identity.database.transaction() as session:
+        session.execute(update(Account).values(password_hash=old_hash))
+    _sign_in(stub)
+    with identity.database.transaction() as session:
+        new_hash = session.get(Account, account_id).password_hash
+    assert new_hash != old_hash
+    assert new_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")

@@ -1,0 +1,115 @@
+"""Helpers for the identity service tests: cheap hashing, a recording notify server, details."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent import futures
+from functools import partial
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from vestibule.identity.v1 import identity_pb2
+from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
+
+from services.common.server import ServiceHost
+from services.common.settings import Settings
+from services.identity.server import create_server
+from services.identity.settings import IdentitySettings
+from tests.conftest import TEST_SECRET_KEY
+
+CHEAP_HASHING = IdentitySettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
+PASSWORD = "Blue-Otter-Sings-42"
+# Nothing listens here: the relay keeps failing and the sealed payload stays in the outbox.
+UNREACHABLE_NOTIFY = "127.0.0.1:1"
+
+
+class NotifySink(notify_pb2_grpc.NotifyServiceServicer):
+    """A real gRPC notify server on a free loopback port that records what it is asked to send."""
+
+    def __init__(self) -> None:
+        self.requests: list[notify_pb2.SendNotificationRequest] = []
+        self._arrived = threading.Condition()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        notify_pb2_grpc.add_NotifyServiceServicer_to_server(self, self._server)
+        self.address = f"127.0.0.1:{self._server.add_insecure_port('127.0.0.1:0')}"
+        self._server.start()
+
+    def SendNotification(
+        self, request: notify_pb2.SendNotificationRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.SendNotificationResponse:
+        with self._arrived:
+            self.requests.append(request)
+            self._arrived.notify_all()
+        notification = notify_pb2.Notification(notification_id=uuid.uuid4().hex)
+        return notify_pb2.SendNotificationResponse(notification=notification)
+
+    def wait_for(
+        self, count: int, timeout: float = 10.0
+    ) -> list[notify_pb2.SendNotificationRequest]:
+        """The first `count` requests, once they have arrived."""
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+            return self.requests[:count]
+
+    def code_for(self, recipient: str) -> str:
+        """The verification code sent to `recipient`, waiting for it to arrive."""
+        with self._arrived:
+            assert self._arrived.wait_for(
+                lambda: any(r.recipient == recipient for r in self.requests), 10.0
+            )
+            return next(r for r in self.requests if r.recipient == recipient).parameters["code"]
+
+    def stop(self) -> None:
+        self._server.stop(0).wait()
+
+
+def start_identity(start_service: Any, shared: Settings, notify_address: str) -> ServiceHost:
+    """Starts identity with cheap argon2 parameters, its outbox pointed at `notify_address`."""
+    settings = Settings(
+        secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
+        data_dir=shared.data_dir,
+        notify_address=notify_address,
+    )
+    return start_service(
+        "identity", partial(create_server, identity_settings=CHEAP_HASHING), settings
+    )
+
+
+def registration(
+    username: str = "JaneDoe", *, email: str = "jane.doe@example.com", **fields: str
+) -> identity_pb2.RegisterAccountRequest:
+    """A valid registration; keywords override fields."""
+    values = {
+        "idempotency_key": uuid.uuid4().hex,
+        "username": username,
+        "password": PASSWORD,
+        "email": email,
+        "practice_id": "practice-1",
+        **fields,
+    }
+    return identity_pb2.RegisterAccountRequest(**values)
+
+
+def field_violations(error: grpc.RpcError) -> dict[str, str]:
+    """The BadRequest field violations of a failed call, by field."""
+    violations: dict[str, str] = {}
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            violations.update({v.field: v.description for v in bad_request.field_violations})
+    return violations
+
+
+def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
+    """The ErrorInfo of a failed call."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    info = error_details_pb2.ErrorInfo()
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            detail.Unpack(info)
+    return info
