@@ -1,0 +1,111 @@
+"""The whole system for end-to-end tests: four services on real gRPC with their own databases,
+the gateway on real HTTPS, and the local SMTP sink that keeps every message."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from deploy.local.mailsink import MailSink, free_port, read_message
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from gateway.tls import ensure_self_signed
+from services.common.settings import Settings
+from services.enrollment.server import create_server as enrollment_server
+from services.identity.server import create_server as identity_server
+from services.identity.settings import IdentitySettings
+from services.notify.server import create_server as notify_server
+from services.notify.settings import NotifySettings
+from services.proxy.server import create_server as proxy_server
+
+# Cheap argon2 parameters: the production ones are exercised by the identity tests' rehash
+# check and measured by `make bench`.
+FAST_HASHING = IdentitySettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)
+
+
+def eventually(find: Callable[[], object], *, seconds: float = 10.0) -> object:
+    """Polls `find` until it returns something truthy, or fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := find():
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"nothing arrived within {seconds}s")
+
+
+@dataclass
+class Stack:
+    api: httpx.Client
+    mail: MailSink
+    shared: Settings
+
+    def mail_to(self, recipient: str, subject_contains: str) -> list[EmailMessage]:
+        messages = [read_message(path) for path in self.mail.messages()]
+        return [
+            m for m in messages if m["To"] == recipient and subject_contains in (m["Subject"] or "")
+        ]
+
+    def wait_for_mail(self, recipient: str, subject_contains: str, count: int = 1) -> EmailMessage:
+        """The newest message to `recipient` once at least `count` have arrived."""
+        found = eventually(
+            lambda: (m := self.mail_to(recipient, subject_contains)) and len(m) >= count and m
+        )
+        return found[-1]  # type: ignore[index]
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+@pytest.fixture
+def stack(start_service, shared_settings, tmp_path: Path) -> Iterator[Stack]:
+    mail = MailSink(tmp_path / "mail", port=0).start()
+    shared = shared_settings
+    notify = start_service(
+        "notify",
+        lambda s, sh: notify_server(
+            s, sh, NotifySettings(smtp_port=mail.port, sms_folder=tmp_path / "sms")
+        ),
+        shared,
+    )
+    shared = shared.model_copy(update={"notify_address": notify.address})
+    identity = start_service("identity", lambda s, sh: identity_server(s, sh, FAST_HASHING), shared)
+    shared = shared.model_copy(update={"identity_address": identity.address})
+    enrollment = start_service("enrollment", enrollment_server, shared)
+    proxy = start_service("proxy", proxy_server, shared)
+    shared = shared.model_copy(
+        update={"enrollment_address": enrollment.address, "proxy_address": proxy.address}
+    )
+    cert, key = ensure_self_signed(tmp_path / "tls")
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(shared, GatewaySettings(port=port)),
+            host="127.0.0.1",
+            port=port,
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+            access_log=False,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    eventually(lambda: server.started)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    with httpx.Client(base_url=f"https://127.0.0.1:{port}/v1", verify=trusted, timeout=15) as api:
+        yield Stack(api=api, mail=mail, shared=shared)
+    server.should_exit = True
+    thread.join(10)
+    mail.stop()

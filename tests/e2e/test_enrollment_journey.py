@@ -1,0 +1,182 @@
+"""End to end over HTTPS: the administrator adds a patient, the patient activates and signs in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from deploy.local import demo
+from tests.e2e.conftest import Stack, eventually, text_of
+
+pytestmark = pytest.mark.e2e
+
+JANE = {
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "date_of_birth": "1984-03-07",
+    "birth_sex": "female",
+    "zip_code": "60614",
+    "cell_phone": "+1 312 555 0142",
+}
+EMAIL = "jane.doe@example.com"
+PASSWORD = "blue heron at dawn"
+
+
+def staff_session(stack: Stack) -> dict[str, str]:
+    credentials = demo.seed(stack.shared)
+    answer = stack.api.post(
+        "/practice/sessions",
+        json={"user_id": credentials.user_id, "password": credentials.password},
+    )
+    assert answer.status_code == 201, answer.text
+    return {"authorization": f"Bearer {answer.json()['session_token']}"}
+
+
+def invited_patient(stack: Stack, staff: dict[str, str]) -> str:
+    patient_id = stack.api.post(
+        "/practice/patients", headers=staff, json={**JANE, "email": EMAIL}
+    ).json()["patient_id"]
+    answer = stack.api.post(f"/practice/patients/{patient_id}/enroll-now", headers=staff)
+    assert answer.status_code == 200, answer.text
+    return patient_id
+
+
+def token_in(message) -> str:
+    return re.search(r"#token=([A-Za-z0-9_-]+)", text_of(message)).group(1)
+
+
+def code_in(message) -> str:
+    return re.search(r"\b(\d{6})\b", text_of(message)).group(1)
+
+
+def activation_ticket(stack: Stack, token: str) -> str:
+    answer = stack.api.post(
+        "/patient/activation/verify",
+        json={"invitation_token": token, "zip_code": "60614", "date_of_birth": "1984-03-07"},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["activation_ticket"]
+
+
+def test_administrator_adds_patient_who_activates_and_signs_in_E3_E9_I1_N1(stack: Stack):
+    staff = staff_session(stack)
+    patient_id = stack.api.post("/practice/patients", headers=staff, json=JANE).json()["patient_id"]
+
+    missing = stack.api.post(f"/practice/patients/{patient_id}/enroll-now", headers=staff)
+    assert missing.status_code in (409, 422)
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in missing.json()["errors"]] == ["email"]
+
+    updated = stack.api.patch(
+        f"/practice/patients/{patient_id}", headers=staff, json={"email": EMAIL}
+    )
+    assert updated.status_code == 200, updated.text
+    enrolled = stack.api.post(f"/practice/patients/{patient_id}/enroll-now", headers=staff)
+    assert enrolled.json()["outcome"] == "invitation_sent"
+    assert enrolled.json()["patient"]["status"] == "pending"
+
+    token = token_in(stack.wait_for_mail(EMAIL, "invites you"))
+    ticket = activation_ticket(stack, token)
+    details = stack.api.post(
+        "/patient/activation/security-details",
+        json={"activation_ticket": ticket, "username": "JaneDoe84", "password": PASSWORD},
+    )
+    assert details.status_code == 200, details.text
+    code = code_in(stack.wait_for_mail(EMAIL, "code"))
+    completed = stack.api.post(
+        "/patient/activation/complete", json={"activation_ticket": ticket, "code": code}
+    )
+    assert completed.status_code == 200, completed.text
+
+    signed_in = stack.api.post(
+        "/patient/sessions", json={"username": "janedoe84", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 201, signed_in.text
+    me = stack.api.get(
+        "/patient/me", headers={"authorization": f"Bearer {signed_in.json()['session_token']}"}
+    )
+    assert me.status_code == 200, me.text
+    [enrollment] = me.json()["enrollments"]
+    assert (enrollment["practice_name"], enrollment["status"]) == (
+        "Lakeside Family Medicine",
+        "enrolled",
+    )
+    record = stack.api.get(f"/practice/patients/{patient_id}", headers=staff).json()
+    assert record["status"] == "enrolled"
+
+
+def test_sms_invitation_reaches_the_local_sms_sink_N1(stack: Stack, tmp_path):
+    staff = staff_session(stack)
+    invited_patient(stack, staff)
+    texts = eventually(lambda: list((tmp_path / "sms").glob("*.json")))
+    assert "#token=" in texts[0].read_text()
+
+
+def test_resent_invitation_voids_the_first_link_E4(stack: Stack):
+    staff = staff_session(stack)
+    patient_id = invited_patient(stack, staff)
+    first = token_in(stack.wait_for_mail(EMAIL, "invites you"))
+    assert (
+        stack.api.post(
+            f"/practice/patients/{patient_id}/resend-invitation", headers=staff
+        ).status_code
+        == 200
+    )
+    second = token_in(stack.wait_for_mail(EMAIL, "invites you", count=2))
+    stale = stack.api.post(
+        "/patient/activation/verify",
+        json={"invitation_token": first, "zip_code": "60614", "date_of_birth": "1984-03-07"},
+    )
+    assert stale.status_code == 404
+    assert "Contact your practice" in stale.json()["detail"]
+    assert activation_ticket(stack, second)
+
+
+def test_common_password_is_refused_with_what_to_do_I2(stack: Stack):
+    staff = staff_session(stack)
+    invited_patient(stack, staff)
+    ticket = activation_ticket(stack, token_in(stack.wait_for_mail(EMAIL, "invites you")))
+    refused = stack.api.post(
+        "/patient/activation/security-details",
+        json={"activation_ticket": ticket, "username": "JaneDoe84", "password": "password1"},
+    )
+    assert refused.status_code in (400, 422)
+    assert "password" in [e["field"] for e in refused.json()["errors"]]
+    assert stack.mail_to(EMAIL, "code") == []
+
+
+def test_wrong_code_leaves_the_patient_pending_E9(stack: Stack):
+    staff = staff_session(stack)
+    patient_id = invited_patient(stack, staff)
+    ticket = activation_ticket(stack, token_in(stack.wait_for_mail(EMAIL, "invites you")))
+    stack.api.post(
+        "/patient/activation/security-details",
+        json={"activation_ticket": ticket, "username": "JaneDoe84", "password": PASSWORD},
+    )
+    code = code_in(stack.wait_for_mail(EMAIL, "code"))
+    wrong = "000000" if code != "000000" else "111111"
+    answer = stack.api.post(
+        "/patient/activation/complete", json={"activation_ticket": ticket, "code": wrong}
+    )
+    assert answer.status_code in (400, 422)
+    record = stack.api.get(f"/practice/patients/{patient_id}", headers=staff).json()
+    assert record["status"] == "pending"
+    assert (
+        stack.api.post(
+            "/patient/sessions", json={"username": "JaneDoe84", "password": PASSWORD}
+        ).status_code
+        != 201
+    )
+
+
+def test_sign_in_answers_alike_for_unknown_user_and_wrong_password_X3(stack: Stack):
+    staff_session(stack)
+    unknown = stack.api.post(
+        "/patient/sessions", json={"username": "nobody-here", "password": PASSWORD}
+    )
+    wrong = stack.api.post(
+        "/patient/sessions", json={"username": "admin.lakeside", "password": PASSWORD}
+    )
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json()["detail"] == wrong.json()["detail"]
