@@ -50,7 +50,14 @@ def _wait_until_serving(name: str, address: str, process: subprocess.Popen[bytes
     raise SystemExit(f"{name} did not become healthy at {address} within {STARTUP_SECONDS}s")
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # Ctrl-C and SIGTERM both stop everything, even when started where SIGINT is ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     environment = dict(os.environ)
     data_dir = Path(environment.get("VESTIBULE_DATA_DIR", ".data")).resolve()
     environment["VESTIBULE_DATA_DIR"] = str(data_dir)
@@ -90,7 +97,6 @@ def main() -> None:
         )
         children.append(("gateway", gateway))
         print(demo.banner(shared, credentials, mail_folder), flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(child.poll() is None for _name, child in children):
             time.sleep(0.5)
         failed = [name for name, child in children if child.poll() is not None]
