@@ -231,6 +231,12 @@ class CodeSent(BaseModel):
     code_destination_hint: str
 
 
+class ActivationCodeResend(_Request):
+    """The activation whose verification code should be sent again."""
+
+    activation_ticket: Secret
+
+
 class ActivationComplete(_Request):
     """The verification code the patient received."""
 

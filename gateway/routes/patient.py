@@ -50,6 +50,16 @@ def check_password(body: schemas.PasswordCheck, services: Services) -> schemas.P
     )
 
 
+def _code_sent(
+    answer: enrollment_pb2.SubmitSecurityDetailsResponse
+    | enrollment_pb2.ResendActivationCodeResponse,
+) -> schemas.CodeSent:
+    return schemas.CodeSent(
+        code_channel=answer.code_channel,  # type: ignore[arg-type]
+        code_destination_hint=answer.code_destination_hint,
+    )
+
+
 @router.post("/activation/verify", **_ACTIVATION)
 def verify_invitation(
     body: schemas.ActivationVerify, services: Services
@@ -81,10 +91,18 @@ def submit_security_details(body: schemas.SecurityDetails, services: Services) -
             email=body.email or "",
         )
     )
-    return schemas.CodeSent(
-        code_channel=answer.code_channel,  # type: ignore[arg-type]
-        code_destination_hint=answer.code_destination_hint,
+    return _code_sent(answer)
+
+
+@router.post("/activation/resend-code", **_ACTIVATION)
+def resend_activation_code(
+    body: schemas.ActivationCodeResend, services: Services
+) -> schemas.CodeSent:
+    """A new verification code for the activation; the older one stops working."""
+    answer = services.enrollment.ResendActivationCode(
+        enrollment_pb2.ResendActivationCodeRequest(activation_ticket=body.activation_ticket)
     )
+    return _code_sent(answer)
 
 
 @router.post("/activation/complete", **_ACTIVATION)

@@ -71,24 +71,35 @@ def domain_error_from_rpc(error: grpc.RpcError) -> errors.DomainError:
         return errors.Unavailable("A service we depend on is not answering. Try again in a minute.")
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     reason, metadata, violations = kind.reason, {}, []
+    retry_after = None
     for detail in status.details if status else ():
         for message_type, read in (
             (error_details_pb2.ErrorInfo, None),
             (error_details_pb2.BadRequest, "field_violations"),
             (error_details_pb2.PreconditionFailure, "violations"),
+            (error_details_pb2.RetryInfo, None),
         ):
-            if detail.Is(message_type.DESCRIPTOR):
-                unpacked = message_type()
-                detail.Unpack(unpacked)
-                if read is None:
-                    reason, metadata = unpacked.reason, dict(unpacked.metadata)
-                else:
-                    violations += [
-                        errors.FieldViolation(
-                            getattr(v, "field", "") or getattr(v, "subject", ""), v.description
-                        )
-                        for v in getattr(unpacked, read)
-                    ]
-    relayed = kind(error.details() or "", violations=violations, metadata=metadata)  # type: ignore[attr-defined]
+            if not detail.Is(message_type.DESCRIPTOR):
+                continue
+            unpacked = message_type()
+            detail.Unpack(unpacked)
+            if isinstance(unpacked, error_details_pb2.ErrorInfo):
+                reason, metadata = unpacked.reason, dict(unpacked.metadata)
+            elif isinstance(unpacked, error_details_pb2.RetryInfo):
+                retry_after = unpacked.retry_delay.ToTimedelta()
+            else:
+                violations += [
+                    errors.FieldViolation(
+                        getattr(v, "field", "") or getattr(v, "subject", ""), v.description
+                    )
+                    for v in getattr(unpacked, read)  # type: ignore[arg-type]
+                ]
+    message = error.details() or ""  # type: ignore[attr-defined]
+    if kind is errors.ResourceExhausted:
+        relayed = errors.ResourceExhausted(
+            message, retry_after=retry_after, violations=violations, metadata=metadata
+        )
+    else:
+        relayed = kind(message, violations=violations, metadata=metadata)
     relayed.reason = reason  # the original service's reason, e.g. USERNAME_TAKEN
     return relayed

@@ -25,6 +25,7 @@ ALLOWED_EXTRA = frozenset(
         "port",
         "address",
         "route",
+        "method",
         "status",
     }
 )

@@ -39,10 +39,12 @@ class ServiceHost:
         service_names: Sequence[str],
         database: Database,
         workers: Sequence[BackgroundWorker] = (),
+        channels: Sequence[grpc.Channel] = (),
     ) -> None:
         self.settings = settings
         self.database = database
         self.workers = list(workers)
+        self._channels = list(channels)
         self._stopped = threading.Event()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(
@@ -88,6 +90,8 @@ class ServiceHost:
             worker.stop()
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
         self.server.stop(grace).wait()
+        for channel in self._channels:
+            channel.close()
         self.database.dispose()
         log.info("stopped", extra={"service": self.settings.name})
 

@@ -58,6 +58,18 @@ class IdentityAccounts:
             answer.code_destination_hint,
         )
 
+    def resend_code(self, *, account_id: str) -> Registration:
+        """Has a new verification code sent to the pending account; older codes stop working."""
+        try:
+            answer = self._stub.ResendVerificationCode(
+                identity_pb2.ResendVerificationCodeRequest(account_id=account_id)
+            )
+        except grpc.RpcError as error:
+            raise domain_error_from_rpc(error) from None
+        return Registration(
+            account_id, CHANNEL_NAMES.get(answer.code_channel, ""), answer.code_destination_hint
+        )
+
     def verify(self, *, account_id: str, code: str) -> None:
         """Confirms the account's code; succeeds again for an account already active."""
         try:

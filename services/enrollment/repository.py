@@ -75,3 +75,17 @@ def patients_of_account(session: Session, account_id: str) -> Sequence[Patient]:
     return session.scalars(
         select(Patient).where(Patient.account_id == account_id).order_by(Patient.enrolled_at)
     ).all()
+
+
+def pending_registration(session: Session, invitation_id: str) -> ActivationTicket | None:
+    """The newest unfinished ticket of the invitation that already registered an account."""
+    return session.scalars(
+        select(ActivationTicket)
+        .where(
+            ActivationTicket.invitation_id == invitation_id,
+            ActivationTicket.account_id.is_not(None),
+            ActivationTicket.completed_at.is_(None),
+        )
+        .order_by(ActivationTicket.expires_at.desc())
+        .limit(1)
+    ).first()

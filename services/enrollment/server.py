@@ -24,15 +24,13 @@ def create_server(
     """Builds the enrollment service, bound but not started (port 0 picks a free port)."""
     database = Database(settings.database_url)
     timeout = shared.rpc_timeout_seconds
-    outbox = Outbox(
-        OutboxMessage,
-        shared.keyring(),
-        {"notify": connect(shared.notify_address, default_timeout=timeout)},
-    )
+    notify = connect(shared.notify_address, default_timeout=timeout)
+    identity = connect(shared.identity_address, default_timeout=timeout)
+    outbox = Outbox(OutboxMessage, shared.keyring(), {"notify": notify})
     use_cases = EnrollmentUseCases(
         settings=enrollment_settings or EnrollmentSettings(),
         outbox=outbox,
-        accounts=IdentityAccounts(connect(shared.identity_address, default_timeout=timeout)),
+        accounts=IdentityAccounts(identity),
         portal_url=shared.portal_url,
     )
     servicer = EnrollmentServicer(database, use_cases)
@@ -44,6 +42,7 @@ def create_server(
         service_names=[enrollment_pb2.DESCRIPTOR.services_by_name["EnrollmentService"].full_name],
         database=database,
         workers=[outbox.relay_worker("enrollment", database, settings.worker_interval_seconds)],
+        channels=[notify, identity],
     )
 
 

@@ -39,6 +39,8 @@ class Accounts(Protocol):
         practice_id: str,
     ) -> Registration: ...
 
+    def resend_code(self, *, account_id: str) -> Registration: ...
+
     def verify(self, *, account_id: str, code: str) -> None: ...
 
 
@@ -315,13 +317,17 @@ class EnrollmentUseCases:
                 metadata={"attempts_left": str(left)},
             )
         ticket = new_token()
-        session.add(
-            ActivationTicket(
-                invitation_id=invitation.id,
-                ticket_hash=token_hash(ticket),
-                expires_at=utcnow() + timedelta(minutes=self._settings.activation_ticket_minutes),
-            )
+        activation = ActivationTicket(
+            invitation_id=invitation.id,
+            ticket_hash=token_hash(ticket),
+            expires_at=utcnow() + timedelta(minutes=self._settings.activation_ticket_minutes),
         )
+        # Coming back through the link continues the account already registered, if any.
+        if earlier := repository.pending_registration(session, invitation.id):
+            activation.account_id = earlier.account_id
+            activation.code_channel = earlier.code_channel
+            activation.code_destination_hint = earlier.code_destination_hint
+        session.add(activation)
         session.flush()
         return OpenedActivation(ticket, patient.practice, patient.email or "")
 
@@ -346,6 +352,19 @@ class EnrollmentUseCases:
             practice_id=patient.practice_id,
         )
         activation.account_id = registration.account_id
+        activation.code_channel = registration.code_channel
+        activation.code_destination_hint = registration.code_destination_hint
+        session.flush()
+        return registration
+
+    def resend_activation_code(self, session: Session, *, ticket: str) -> Registration:
+        """A new code for the account being activated; the older one stops working."""
+        activation = self._open_ticket(session, ticket)
+        if not activation.account_id:
+            raise errors.SecurityDetailsMissing(
+                "Choose your username and password first; then we send you a code."
+            )
+        registration = self._accounts.resend_code(account_id=activation.account_id)
         activation.code_channel = registration.code_channel
         activation.code_destination_hint = registration.code_destination_hint
         session.flush()

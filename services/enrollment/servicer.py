@@ -229,6 +229,18 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 code_destination_hint=registration.code_destination_hint,
             )
 
+    def ResendActivationCode(
+        self, request: pb.ResendActivationCodeRequest, context: grpc.ServicerContext
+    ) -> pb.ResendActivationCodeResponse:
+        with self._database.transaction() as session:
+            registration = self._use_cases.resend_activation_code(
+                session, ticket=request.activation_ticket
+            )
+            return pb.ResendActivationCodeResponse(
+                code_channel=registration.code_channel,
+                code_destination_hint=registration.code_destination_hint,
+            )
+
     def CompleteActivation(
         self, request: pb.CompleteActivationRequest, context: grpc.ServicerContext
     ) -> pb.CompleteActivationResponse:

@@ -180,3 +180,46 @@ def test_sign_in_answers_alike_for_unknown_user_and_wrong_password_X3(stack: Sta
     )
     assert unknown.status_code == wrong.status_code == 401
     assert unknown.json()["detail"] == wrong.json()["detail"]
+
+
+def submit_details(stack: Stack, ticket: str):
+    return stack.api.post(
+        "/patient/activation/security-details",
+        json={"activation_ticket": ticket, "username": "JaneDoe84", "password": PASSWORD},
+    )
+
+
+def test_a_new_code_replaces_the_old_one_N2(stack: Stack):
+    staff = staff_session(stack)
+    invited_patient(stack, staff)
+    ticket = activation_ticket(stack, token_in(stack.wait_for_mail(EMAIL, "invites you")))
+    submit_details(stack, ticket)
+    first = code_in(stack.wait_for_mail(EMAIL, "code"))
+    resent = stack.api.post("/patient/activation/resend-code", json={"activation_ticket": ticket})
+    assert resent.status_code == 200, resent.text
+    second = code_in(stack.wait_for_mail(EMAIL, "code", count=2))
+    if first != second:
+        stale = stack.api.post(
+            "/patient/activation/complete", json={"activation_ticket": ticket, "code": first}
+        )
+        assert stale.status_code == 422
+    done = stack.api.post(
+        "/patient/activation/complete", json={"activation_ticket": ticket, "code": second}
+    )
+    assert done.status_code == 200, done.text
+
+
+def test_coming_back_through_the_link_continues_the_pending_account_E9(stack: Stack):
+    staff = staff_session(stack)
+    invited_patient(stack, staff)
+    token = token_in(stack.wait_for_mail(EMAIL, "invites you"))
+    submit_details(stack, activation_ticket(stack, token))
+    again = activation_ticket(stack, token)
+    saved = submit_details(stack, again)
+    assert saved.status_code == 409
+    assert "Enter that code" in saved.json()["detail"]
+    code = code_in(stack.wait_for_mail(EMAIL, "code"))
+    done = stack.api.post(
+        "/patient/activation/complete", json={"activation_ticket": again, "code": code}
+    )
+    assert done.status_code == 200, done.text
