@@ -14,11 +14,16 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from deploy.local.mailsink import MailSink, free_port, read_message
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.tls import ensure_self_signed
+from services.common import telemetry
 from services.common.settings import Settings
 from services.enrollment.server import create_server as enrollment_server
 from services.identity.server import create_server as identity_server
@@ -68,8 +73,23 @@ def text_of(message: EmailMessage) -> str:
     return part.get_content()
 
 
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """Traces of everything the end-to-end tests do, kept in memory (tracing as in production)."""
+    telemetry.configure_telemetry("vestibule-e2e")
+    exporter = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
+    return exporter
+
+
 @pytest.fixture
-def stack(start_service, shared_settings, tmp_path: Path) -> Iterator[Stack]:
+def spans(span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
+    span_exporter.clear()
+    return span_exporter
+
+
+@pytest.fixture
+def stack(start_service, shared_settings, tmp_path: Path, spans) -> Iterator[Stack]:
     mail = MailSink(tmp_path / "mail", port=0).start()
     shared = shared_settings
     notify = start_service(
@@ -89,9 +109,11 @@ def stack(start_service, shared_settings, tmp_path: Path) -> Iterator[Stack]:
     )
     cert, key = ensure_self_signed(tmp_path / "tls")
     port = free_port()
+    app = create_app(shared, GatewaySettings(port=port))
+    FastAPIInstrumentor.instrument_app(app)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(shared, GatewaySettings(port=port)),
+            app,
             host="127.0.0.1",
             port=port,
             ssl_certfile=str(cert),
