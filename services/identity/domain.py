@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -42,6 +43,9 @@ PERMISSIONS = frozenset(
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
+RESEND_INTERVAL = timedelta(seconds=30)
+RESEND_WINDOW = timedelta(hours=1)
+RESENDS_PER_WINDOW = 5
 
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -72,3 +76,17 @@ def after_wrong_password(failed: int, now: datetime) -> FailureCount:
     if failed + 1 >= MAX_FAILED_SIGN_INS:
         return FailureCount(0, now + LOCKOUT)
     return FailureCount(failed + 1, None)
+
+
+def resend_wait(resends: Sequence[datetime], now: datetime) -> timedelta | None:
+    """How long until another code may be resent, given when earlier resends were made (the
+    registration's code is not one), or None when it may be now: 30 seconds after the last
+    resend, and at most 5 resends in any hour (I11)."""
+    recent = sorted(sent for sent in resends if sent > now - RESEND_WINDOW)
+    if not recent:
+        return None
+    waits = [recent[-1] + RESEND_INTERVAL - now]
+    if len(recent) >= RESENDS_PER_WINDOW:
+        waits.append(recent[-RESENDS_PER_WINDOW] + RESEND_WINDOW - now)
+    wait = max(waits)
+    return wait if wait > timedelta(0) else None

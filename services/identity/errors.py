@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
 from services.common.errors import (
     AlreadyExists,
     FailedPrecondition,
     FieldViolation,
     InvalidArgument,
     NotFound,
+    ResourceExhausted,
     Unauthenticated,
 )
 
@@ -66,9 +70,11 @@ class AccountNotFound(NotFound):
 
 
 class WrongCode(InvalidArgument):
-    """The verification code does not match; metadata says how many attempts are left (I11)."""
+    """The verification code does not match; the attempt is counted and kept, and metadata says
+    how many are left (I11)."""
 
     reason = "WRONG_CODE"
+    keeps_changes = True
 
     def __init__(self, attempts_left: int) -> None:
         advice = (
@@ -92,19 +98,56 @@ class CodeExpired(FailedPrecondition):
         super().__init__("This code no longer works. Ask for a new code.")
 
 
+class AlreadyVerified(FailedPrecondition):
+    """A new code was asked for an account that is already active."""
+
+    reason = "ALREADY_VERIFIED"
+
+    def __init__(self) -> None:
+        super().__init__("This account is already verified; sign in with your username.")
+
+
+def _wait_in_words(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+class ResendThrottled(ResourceExhausted):
+    """New codes are asked for too often (I11); `retry_after` says when the next one is allowed,
+    in whole seconds."""
+
+    reason = "RESEND_THROTTLED"
+
+    def __init__(self, wait: timedelta) -> None:
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(
+            "A new code was sent a short while ago: check your email or phone for it. If it has "
+            f"not arrived, ask for another one in {_wait_in_words(seconds)}.",
+            retry_after=timedelta(seconds=seconds),
+            metadata={"retry_after_seconds": str(seconds)},
+        )
+
+
 class BadCredentials(Unauthenticated):
-    """Unknown login, wrong password or locked account: one answer for all of them (X3, I11)."""
+    """Unknown login, wrong password or locked account: one answer for all of them (X3, I11).
+
+    A wrong password is counted towards the lockout, so the count is kept.
+    """
 
     reason = "BAD_CREDENTIALS"
+    keeps_changes = True
 
     def __init__(self) -> None:
         super().__init__("The username or password is incorrect.")
 
 
 class ActivationPending(FailedPrecondition):
-    """The password is right but the account has not been verified yet."""
+    """The password is right but the account has not been verified yet; the right password
+    still clears the failure count (and may rehash), so those changes are kept."""
 
     reason = "ACTIVATION_PENDING"
+    keeps_changes = True
 
     def __init__(self) -> None:
         super().__init__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.identity.domain import PrincipalKind
@@ -34,6 +36,33 @@ def open_verification(session: Session, account_id: str) -> Verification | None:
         .order_by(Verification.created_at.desc())
         .limit(1)
         .with_for_update()
+    )
+
+
+def retire_open_verifications(session: Session, account_id: str, now: datetime) -> None:
+    """Marks every unused code of the account as used up, so none of them works any more."""
+    session.execute(
+        update(Verification)
+        .where(Verification.account_id == account_id, Verification.consumed_at.is_(None))
+        .values(consumed_at=now)
+    )
+
+
+def first_code_sent_at(session: Session, account_id: str) -> datetime | None:
+    """When the account's first code (the registration's) was issued."""
+    return session.scalar(
+        select(func.min(Verification.created_at)).where(Verification.account_id == account_id)
+    )
+
+
+def codes_sent_since(session: Session, account_id: str, since: datetime) -> list[datetime]:
+    """When each of the account's codes issued after `since` was issued, oldest first."""
+    return list(
+        session.scalars(
+            select(Verification.created_at)
+            .where(Verification.account_id == account_id, Verification.created_at > since)
+            .order_by(Verification.created_at)
+        )
     )
 
 

@@ -8,54 +8,29 @@ held while argon2 runs (SQLite takes its write lock when a transaction begins).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from vestibule.notify.v1 import notify_pb2
 
-from services.common.crypto import Keyring, new_numeric_code
-from services.common.db import new_id, utcnow
-from services.common.errors import DomainError, FieldViolation
+from services.common.crypto import Keyring
+from services.common.db import new_id
+from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
-from services.identity import contacts, domain, passwords, repository, usernames
-from services.identity.domain import AccountState, CodeChannel
+from services.identity import codes, contacts, domain, passwords, repository, usernames
+from services.identity.codes import CodeDestination
+from services.identity.domain import AccountState
 from services.identity.errors import (
     AccountNotFound,
-    CodeExpired,
     EmailTaken,
     InvalidRequest,
     UsernameTaken,
     WeakPassword,
-    WrongCode,
 )
 from services.identity.hashing import PasswordHashing
-from services.identity.models import Account, StaffMember, Verification
+from services.identity.models import Account, StaffMember
 
-SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 NAME_MAX_LENGTH = 100
-_NOTIFY_CHANNELS = {
-    CodeChannel.EMAIL: notify_pb2.CHANNEL_EMAIL,
-    CodeChannel.SMS: notify_pb2.CHANNEL_SMS,
-}
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Outcome(Generic[T]):
-    """The result of a use case that counts failed attempts: the caller commits the count, then
-    `unwrap()` raises the failure (raising inside the transaction would roll the count back)."""
-
-    value: T | None = None
-    error: DomainError | None = None
-
-    def unwrap(self) -> T:
-        """The value, or raises the failure."""
-        if self.error is not None:
-            raise self.error
-        return cast(T, self.value)
 
 
 def _required(field: str, value: str, max_length: int) -> str:
@@ -105,8 +80,7 @@ class Registration:
     """A pending account and where its verification code went."""
 
     account: Account
-    channel: CodeChannel
-    destination_hint: str
+    code_destination: CodeDestination
 
 
 def prepare_account(
@@ -133,40 +107,7 @@ def prepare_account(
 
 
 def _registration(account: Account) -> Registration:
-    if account.email:
-        return Registration(account, CodeChannel.EMAIL, contacts.mask_email(account.email))
-    return Registration(account, CodeChannel.SMS, contacts.mask_phone(account.cell_phone or ""))
-
-
-def _send_code(
-    session: Session, *, outbox: Outbox, keyring: Keyring, account: Account, practice_id: str
-) -> None:
-    registration = _registration(account)
-    code = new_numeric_code(domain.CODE_DIGITS)
-    verification = Verification(
-        id=new_id(),
-        account_id=account.id,
-        channel=registration.channel,
-        code_hash=keyring.code_hash(account.id, code),
-        expires_at=utcnow() + domain.CODE_LIFETIME,
-    )
-    session.add(verification)
-    session.flush()
-    outbox.enqueue(
-        session,
-        SEND_NOTIFICATION,
-        notify_pb2.SendNotificationRequest(
-            idempotency_key=f"verification:{verification.id}",
-            channel=_NOTIFY_CHANNELS[registration.channel],
-            recipient=account.email or account.cell_phone or "",
-            template=notify_pb2.TEMPLATE_VERIFICATION_CODE,
-            parameters={
-                "code": code,
-                "minutes_valid": str(int(domain.CODE_LIFETIME.total_seconds() // 60)),
-            },
-            practice_id=practice_id,
-        ),
-    )
+    return Registration(account, codes.destination(account))
 
 
 def register_account(
@@ -211,44 +152,8 @@ def register_account(
         if existing is not None:
             return _registration(existing)
         raise UsernameTaken("username", "username") from None
-    _send_code(session, outbox=outbox, keyring=keyring, account=account, practice_id=practice_id)
-    return _registration(account)
-
-
-def verify_account(
-    session: Session, *, keyring: Keyring, account_id: str, code: str
-) -> Outcome[Account]:
-    """Checks a pending account's code: a match activates the account and verifies its email
-    (I5); a wrong code uses up one of five attempts (I11). An active account succeeds as is."""
-    account = repository.account(session, account_id, for_update=True)
-    if account is None:
-        raise AccountNotFound()
-    if account.state == AccountState.ACTIVE:
-        return Outcome(account)
-    now = utcnow()
-    verification = repository.open_verification(session, account.id)
-    if (
-        verification is None
-        or verification.expires_at <= now
-        or verification.attempts >= domain.CODE_ATTEMPTS
-    ):
-        raise CodeExpired()
-    if not keyring.codes_match(account.id, code.strip(), verification.code_hash):
-        verification.attempts += 1
-        session.flush()
-        return Outcome(error=WrongCode(domain.CODE_ATTEMPTS - verification.attempts))
-    if account.email:
-        holder = repository.account_by_verified_email(session, account.email)
-        if holder is not None and holder.id != account.id:
-            raise EmailTaken()
-    verification.consumed_at = now
-    account.state = AccountState.ACTIVE
-    account.verified_email = account.email
-    try:
-        session.flush()
-    except IntegrityError:
-        raise EmailTaken() from None  # verified for another account at the same instant
-    return Outcome(account)
+    sent = codes.send_new_code(session, outbox=outbox, keyring=keyring, account=account)
+    return Registration(account, sent)
 
 
 def get_account(session: Session, *, account_id: str) -> Account:

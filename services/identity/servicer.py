@@ -11,7 +11,7 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import service, sessions
+from services.identity import codes, service, sessions
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account, StaffMember
@@ -107,18 +107,29 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             )
         return identity_pb2.RegisterAccountResponse(
             account_id=registration.account.id,
-            code_channel=CHANNELS[registration.channel],
-            code_destination_hint=registration.destination_hint,
+            code_channel=CHANNELS[registration.code_destination.channel],
+            code_destination_hint=registration.code_destination.hint,
         )
 
     def VerifyAccount(
         self, request: identity_pb2.VerifyAccountRequest, context: grpc.ServicerContext
     ) -> identity_pb2.VerifyAccountResponse:
         with self._database.transaction() as session:
-            outcome = service.verify_account(
+            account = codes.verify_account(
                 session, keyring=self._keyring, account_id=request.account_id, code=request.code
             )
-        return identity_pb2.VerifyAccountResponse(account=_account(outcome.unwrap()))
+        return identity_pb2.VerifyAccountResponse(account=_account(account))
+
+    def ResendVerificationCode(
+        self, request: identity_pb2.ResendVerificationCodeRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.ResendVerificationCodeResponse:
+        with self._database.transaction() as session:
+            sent = codes.resend_code(
+                session, outbox=self._outbox, keyring=self._keyring, account_id=request.account_id
+            )
+        return identity_pb2.ResendVerificationCodeResponse(
+            code_channel=CHANNELS[sent.channel], code_destination_hint=sent.hint
+        )
 
     def _sign_in(
         self, kind: PrincipalKind, login: str, password: str, device_label: str
@@ -128,14 +139,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             credential = sessions.find_credential(session, kind=kind, login=login)
         verdict = sessions.check_credential(self._hashing, credential, password)
         with self._database.transaction() as session:
-            outcome = sessions.complete_sign_in(
+            return sessions.complete_sign_in(
                 session,
                 credential=credential,
                 verdict=verdict,
                 device_label=device_label,
                 lifetime=self._settings.session_lifetime(kind),
             )
-        return outcome.unwrap()
 
     def SignIn(
         self, request: identity_pb2.SignInRequest, context: grpc.ServicerContext

@@ -18,7 +18,6 @@ from services.identity.domain import AccountState, PrincipalKind
 from services.identity.errors import ActivationPending, BadCredentials, SessionEnded
 from services.identity.hashing import PasswordHashing, Verdict
 from services.identity.models import Account, AuthSession, StaffMember
-from services.identity.service import Outcome
 
 
 @dataclass(frozen=True)
@@ -71,11 +70,12 @@ def complete_sign_in(
     verdict: Verdict,
     device_label: str,
     lifetime: timedelta,
-) -> Outcome[SignedIn]:
+) -> SignedIn:
     """Opens a session for a right password, or counts a wrong one: the fifth in a row locks
-    the login for 15 minutes (I11). Every refusal is the same BadCredentials (X3)."""
+    the login for 15 minutes (I11). Every refusal is the same BadCredentials (X3), which keeps
+    the count; ActivationPending keeps the cleared count of a right password."""
     if credential.principal_id is None:
-        return Outcome(error=BadCredentials())
+        raise BadCredentials()
     row = repository.login_for_update(session, credential.kind, credential.principal_id)
     now = utcnow()
     # A hash changed since the first step (password reset, rehash) makes the verdict stale.
@@ -84,18 +84,16 @@ def complete_sign_in(
         or row.password_hash != credential.password_hash
         or domain.is_locked(row.locked_until, now)
     ):
-        return Outcome(error=BadCredentials())
+        raise BadCredentials()
     if not verdict.matches:
         count = domain.after_wrong_password(row.failed_sign_ins, now)
         row.failed_sign_ins, row.locked_until = count.failed, count.locked_until
-        session.flush()
-        return Outcome(error=BadCredentials())
+        raise BadCredentials()
     row.failed_sign_ins, row.locked_until = 0, None
     if verdict.new_hash:
         row.password_hash = verdict.new_hash
     if isinstance(row, Account) and row.state != AccountState.ACTIVE:
-        session.flush()
-        return Outcome(error=ActivationPending())
+        raise ActivationPending()
     token = new_token()
     opened = AuthSession(
         token_hash=token_hash(token),
@@ -107,7 +105,7 @@ def complete_sign_in(
     )
     session.add(opened)
     session.flush()
-    return Outcome(SignedIn(token=token, expires_at=opened.expires_at, principal=row))
+    return SignedIn(token=token, expires_at=opened.expires_at, principal=row)
 
 
 def _live_session(session: Session, token: str) -> AuthSession | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent import futures
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -113,3 +114,14 @@ def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             detail.Unpack(info)
     return info
+
+
+def retry_delay(error: grpc.RpcError) -> timedelta | None:
+    """The RetryInfo delay of a failed call, if it has one."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info.retry_delay.ToTimedelta()
+    return None

@@ -1,0 +1,143 @@
+"""Verification code use cases (N2, I5, I11): issue and send a code, check it, resend it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from vestibule.notify.v1 import notify_pb2
+
+from services.common.crypto import Keyring, new_numeric_code
+from services.common.db import new_id, utcnow
+from services.common.outbox import Outbox
+from services.identity import contacts, domain, repository
+from services.identity.domain import AccountState, CodeChannel
+from services.identity.errors import (
+    AccountNotFound,
+    AlreadyVerified,
+    CodeExpired,
+    EmailTaken,
+    ResendThrottled,
+    WrongCode,
+)
+from services.identity.models import Account, Verification
+
+SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
+_NOTIFY_CHANNELS = {
+    CodeChannel.EMAIL: notify_pb2.CHANNEL_EMAIL,
+    CodeChannel.SMS: notify_pb2.CHANNEL_SMS,
+}
+
+
+@dataclass(frozen=True)
+class CodeDestination:
+    """Where an account's codes go: by email when it has one, else by SMS, and a masked hint."""
+
+    channel: CodeChannel
+    hint: str
+
+
+def destination(account: Account) -> CodeDestination:
+    """The channel and masked destination of the account's verification codes."""
+    if account.email:
+        return CodeDestination(CodeChannel.EMAIL, contacts.mask_email(account.email))
+    return CodeDestination(CodeChannel.SMS, contacts.mask_phone(account.cell_phone or ""))
+
+
+def send_new_code(
+    session: Session, *, outbox: Outbox, keyring: Keyring, account: Account
+) -> CodeDestination:
+    """Issues a new 6-digit code and queues it for notify (N2); every older code of the account
+    stops working. Only the code's keyed hash is stored."""
+    where = destination(account)
+    code = new_numeric_code(domain.CODE_DIGITS)
+    now = utcnow()
+    repository.retire_open_verifications(session, account.id, now)
+    verification = Verification(
+        id=new_id(),
+        account_id=account.id,
+        channel=where.channel,
+        code_hash=keyring.code_hash(account.id, code),
+        expires_at=now + domain.CODE_LIFETIME,
+        created_at=now,
+    )
+    session.add(verification)
+    session.flush()
+    outbox.enqueue(
+        session,
+        SEND_NOTIFICATION,
+        notify_pb2.SendNotificationRequest(
+            idempotency_key=f"verification:{verification.id}",
+            channel=_NOTIFY_CHANNELS[where.channel],
+            recipient=account.email or account.cell_phone or "",
+            template=notify_pb2.TEMPLATE_VERIFICATION_CODE,
+            parameters={
+                "code": code,
+                "minutes_valid": str(int(domain.CODE_LIFETIME.total_seconds() // 60)),
+            },
+            practice_id=account.practice_id,
+        ),
+    )
+    return where
+
+
+def _locked_account(session: Session, account_id: str) -> Account:
+    account = repository.account(session, account_id, for_update=True) if account_id else None
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def resend_code(
+    session: Session, *, outbox: Outbox, keyring: Keyring, account_id: str
+) -> CodeDestination:
+    """Sends a pending account a new code in place of the older ones (N2).
+
+    ResendThrottled when the last resend was less than 30 seconds ago or 5 resends fall in the
+    last hour (I11; the registration's code is not a resend); AlreadyVerified for an active
+    account; AccountNotFound.
+    """
+    account = _locked_account(session, account_id)
+    if account.state == AccountState.ACTIVE:
+        raise AlreadyVerified()
+    now = utcnow()
+    first = repository.first_code_sent_at(session, account.id)
+    sent = repository.codes_sent_since(session, account.id, now - domain.RESEND_WINDOW)
+    resends = [moment for moment in sent if first is None or moment > first]
+    wait = domain.resend_wait(resends, now)
+    if wait is not None:
+        raise ResendThrottled(wait)
+    return send_new_code(session, outbox=outbox, keyring=keyring, account=account)
+
+
+def verify_account(session: Session, *, keyring: Keyring, account_id: str, code: str) -> Account:
+    """Checks a pending account's code: a match activates the account and verifies its email
+    (I5); a wrong code uses up one of five attempts and raises WrongCode, which keeps the count
+    (I11). An active account succeeds as is."""
+    account = _locked_account(session, account_id)
+    if account.state == AccountState.ACTIVE:
+        return account
+    now = utcnow()
+    verification = repository.open_verification(session, account.id)
+    if (
+        verification is None
+        or verification.expires_at <= now
+        or verification.attempts >= domain.CODE_ATTEMPTS
+    ):
+        raise CodeExpired()
+    if not keyring.codes_match(account.id, code.strip(), verification.code_hash):
+        verification.attempts += 1
+        raise WrongCode(domain.CODE_ATTEMPTS - verification.attempts)
+    if account.email:
+        holder = repository.account_by_verified_email(session, account.email)
+        if holder is not None and holder.id != account.id:
+            raise EmailTaken()
+    verification.consumed_at = now
+    account.state = AccountState.ACTIVE
+    account.verified_email = account.email
+    try:
+        session.flush()
+    except IntegrityError:
+        raise EmailTaken() from None  # verified for another account at the same instant
+    return account
