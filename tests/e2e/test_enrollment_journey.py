@@ -59,6 +59,7 @@ def activation_ticket(stack: Stack, token: str) -> str:
     return answer.json()["activation_ticket"]
 
 
+# rule E3, E9, I1, N1
 def test_administrator_adds_patient_who_activates_and_signs_in_E3_E9_I1_N1(stack: Stack):
     staff = staff_session(stack)
     patient_id = stack.api.post("/practice/patients", headers=staff, json=JANE).json()["patient_id"]
@@ -106,6 +107,7 @@ def test_administrator_adds_patient_who_activates_and_signs_in_E3_E9_I1_N1(stack
     assert record["status"] == "enrolled"
 
 
+# rule N1
 def test_sms_invitation_reaches_the_local_sms_sink_N1(stack: Stack, tmp_path):
     staff = staff_session(stack)
     invited_patient(stack, staff)
@@ -113,6 +115,7 @@ def test_sms_invitation_reaches_the_local_sms_sink_N1(stack: Stack, tmp_path):
     assert "#token=" in texts[0].read_text()
 
 
+# rule E4
 def test_resent_invitation_voids_the_first_link_E4(stack: Stack):
     staff = staff_session(stack)
     patient_id = invited_patient(stack, staff)
@@ -133,6 +136,7 @@ def test_resent_invitation_voids_the_first_link_E4(stack: Stack):
     assert activation_ticket(stack, second)
 
 
+# rule I2
 def test_common_password_is_refused_with_what_to_do_I2(stack: Stack):
     staff = staff_session(stack)
     invited_patient(stack, staff)
@@ -146,6 +150,7 @@ def test_common_password_is_refused_with_what_to_do_I2(stack: Stack):
     assert stack.mail_to(EMAIL, "code") == []
 
 
+# rule E9
 def test_wrong_code_leaves_the_patient_pending_E9(stack: Stack):
     staff = staff_session(stack)
     patient_id = invited_patient(stack, staff)
@@ -170,6 +175,7 @@ def test_wrong_code_leaves_the_patient_pending_E9(stack: Stack):
     )
 
 
+# rule X3
 def test_sign_in_answers_alike_for_unknown_user_and_wrong_password_X3(stack: Stack):
     staff_session(stack)
     unknown = stack.api.post(
@@ -189,6 +195,7 @@ def submit_details(stack: Stack, ticket: str):
     )
 
 
+# rule N2
 def test_a_new_code_replaces_the_old_one_N2(stack: Stack):
     staff = staff_session(stack)
     invited_patient(stack, staff)
@@ -209,6 +216,7 @@ def test_a_new_code_replaces_the_old_one_N2(stack: Stack):
     assert done.status_code == 200, done.text
 
 
+# rule E9
 def test_coming_back_through_the_link_continues_the_pending_account_E9(stack: Stack):
     staff = staff_session(stack)
     invited_patient(stack, staff)

@@ -44,6 +44,7 @@ def sensitive(secrets: list[str]) -> list[str]:
     return [*phi, EMAIL, "5550142", PASSWORD, "JaneDoe84", *secrets]
 
 
+# rule X1
 def test_no_phi_or_secret_in_any_log_line_X1(stack: Stack, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.INFO)
     secrets = walk_the_journey(stack)
@@ -53,6 +54,7 @@ def test_no_phi_or_secret_in_any_log_line_X1(stack: Stack, caplog: pytest.LogCap
     assert leaks == []
 
 
+# rule X1
 def test_no_phi_or_secret_in_any_span_X1(stack: Stack, spans):
     secrets = walk_the_journey(stack)
     finished = spans.get_finished_spans()

@@ -92,6 +92,7 @@ def violations_of(error) -> list[str]:
     return fields
 
 
+# rule E2
 def test_new_patient_is_not_enrolled_with_history_E2(stub, practice):
     patient = add_patient(stub, practice.practice_id)
     assert patient.status == pb.ENROLLMENT_STATUS_NOT_ENROLLED
@@ -114,6 +115,7 @@ def test_invalid_values_are_refused_naming_each_field(stub, practice):
     assert sorted(violations_of(error)) == ["date_of_birth", "email", "zip_code"]
 
 
+# rule E3
 def test_enroll_now_with_missing_fields_names_every_one_and_sends_nothing_E3(
     stub, practice, enrollment, shared_settings
 ):
@@ -129,6 +131,7 @@ def test_enroll_now_with_missing_fields_names_every_one_and_sends_nothing_E3(
     assert still.patient.status == pb.ENROLLMENT_STATUS_NOT_ENROLLED
 
 
+# rule E3
 def test_update_now_then_enroll_now_sends_the_invitation_E3(stub, practice):
     patient = add_patient(stub, practice.practice_id, email="")
     stub.UpdatePatient(
@@ -145,6 +148,7 @@ def test_update_now_then_enroll_now_sends_the_invitation_E3(stub, practice):
     assert answer.patient.status == pb.ENROLLMENT_STATUS_PENDING
 
 
+# rule N1
 def test_invitation_goes_by_email_and_sms_when_a_cell_phone_is_present_N1(
     stub, practice, enrollment, shared_settings
 ):
@@ -158,6 +162,7 @@ def test_invitation_goes_by_email_and_sms_when_a_cell_phone_is_present_N1(
     assert {n.template for n in sent} == {notify_pb2.TEMPLATE_INVITATION}
 
 
+# rule E1
 def test_practice_with_optional_email_invites_by_sms_only_E1(stub, enrollment, shared_settings):
     practice = create_practice(stub, email_required=False)
     patient = add_patient(stub, practice.practice_id, email="", cell_phone="+13125550142")
@@ -167,6 +172,7 @@ def test_practice_with_optional_email_invites_by_sms_only_E1(stub, enrollment, s
     ]
 
 
+# rule E4
 def test_enroll_now_on_pending_answers_when_it_was_requested_and_sends_nothing_E4(
     stub, practice, enrollment, shared_settings
 ):
@@ -191,6 +197,7 @@ def test_enroll_now_retried_with_the_same_key_sends_once(
     assert len(sent_notifications(enrollment, shared_settings)) == 1
 
 
+# rule E4
 def test_resend_makes_every_older_token_stop_working_E4(
     stub, practice, enrollment, shared_settings
 ):
@@ -202,6 +209,7 @@ def test_resend_makes_every_older_token_stop_working_E4(
     assert verify(stub, second).activation_ticket
 
 
+# rule E8
 def test_each_send_carries_current_demographics_E8(stub, practice, enrollment, shared_settings):
     patient = add_patient(stub, practice.practice_id)
     enroll_now(stub, patient)
@@ -219,6 +227,7 @@ def test_each_send_carries_current_demographics_E8(stub, practice, enrollment, s
     assert (latest.recipient, latest.parameters["first_name"]) == ("janet@example.com", "Janet")
 
 
+# rule E10
 def test_token_is_stored_only_as_a_hash_E10(stub, practice, enrollment, shared_settings):
     patient = add_patient(stub, practice.practice_id)
     enroll_now(stub, patient)
@@ -228,6 +237,7 @@ def test_token_is_stored_only_as_a_hash_E10(stub, practice, enrollment, shared_s
     assert stored and token not in stored and all(len(h) == 64 for h in stored)
 
 
+# rule E10
 def test_expired_token_tells_the_patient_to_contact_the_practice_E10(
     stub, practice, enrollment, shared_settings
 ):
@@ -240,6 +250,7 @@ def test_expired_token_tells_the_patient_to_contact_the_practice_E10(
     assert "Contact your practice" in error.details()
 
 
+# rule E9
 def test_wrong_answers_are_limited_then_the_token_locks_E9(
     stub, practice, enrollment, shared_settings
 ):
@@ -251,6 +262,7 @@ def test_wrong_answers_are_limited_then_the_token_locks_E9(
     assert error_of(lambda: verify(stub, token)).code() == grpc.StatusCode.NOT_FOUND
 
 
+# rule E9
 def test_wrong_answer_says_how_many_attempts_are_left_E9(
     stub, practice, enrollment, shared_settings
 ):
@@ -261,6 +273,7 @@ def test_wrong_answer_says_how_many_attempts_are_left_E9(
     assert "4 attempts left" in error.details()
 
 
+# rule S3
 def test_another_practice_cannot_see_the_patient_S3(stub, practice):
     patient = add_patient(stub, practice.practice_id)
     other = create_practice(stub)

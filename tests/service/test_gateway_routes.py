@@ -42,6 +42,7 @@ def test_healthz_and_openapi(http):
     assert (info["title"], info["version"]) == ("Vestibule", __version__)
 
 
+# rule X4
 def test_staff_sign_in_sets_a_strict_cookie_for_practice_routes_X4(http, doubles):
     response = http.post(
         "/v1/practice/sessions",
@@ -66,6 +67,7 @@ def test_staff_sign_out_ends_the_session_and_clears_the_cookie(http, doubles):
     assert 'vestibule_staff_session=""' in response.headers["set-cookie"]
 
 
+# rule S3
 def test_add_patient_uses_the_staff_practice_and_the_idempotency_key_S3(http, doubles):
     response = http.post(
         "/v1/practice/patients",
@@ -94,6 +96,7 @@ def test_add_patient_without_a_key_gets_a_fresh_one(http, doubles):
     assert first.idempotency_key and first.idempotency_key != second.idempotency_key
 
 
+# rule S3
 def test_a_practice_named_in_the_body_is_refused_S3(http, doubles):
     response = http.post("/v1/practice/patients", json={"practice_id": "p2"}, headers=STAFF)
     assert response.status_code == 422
@@ -109,6 +112,7 @@ def test_dates_must_be_calendar_dates_in_iso_format(http, date_of_birth):
     assert response.json()["errors"][0]["field"] == "date_of_birth"
 
 
+# rule S3
 def test_another_practices_patient_is_not_found_S3(http, doubles):
     doubles.identity.sessions["other"] = staff_session(
         "view_patients", staff_id="s2", practice_id="p2"
@@ -118,6 +122,7 @@ def test_another_practices_patient_is_not_found_S3(http, doubles):
     assert doubles.calls.last("GetPatient")[0].practice_id == "p2"
 
 
+# rule E3
 def test_patch_changes_only_the_fields_present_E3(http, doubles):
     response = http.patch(
         "/v1/practice/patients/pt1",
@@ -132,6 +137,7 @@ def test_patch_changes_only_the_fields_present_E3(http, doubles):
     assert list(request.update_mask.paths) == ["first_name", "email"]
 
 
+# rule E3
 def test_enroll_now_with_missing_fields_names_them_E3(http):
     response = http.post("/v1/practice/patients/pt1/enroll-now", headers=STAFF)
     assert response.status_code == 409
@@ -140,6 +146,7 @@ def test_enroll_now_with_missing_fields_names_them_E3(http):
     ]
 
 
+# rule E3
 def test_enroll_now_sends_the_invitation_E3(http):
     response = http.post("/v1/practice/patients/pt2/enroll-now", headers=STAFF)
     assert response.status_code == 200
@@ -149,6 +156,7 @@ def test_enroll_now_sends_the_invitation_E3(http):
     assert body["invitation"]["sent_at"].endswith("Z")
 
 
+# rule E4
 def test_resend_invitation_E4(http):
     response = http.post("/v1/practice/patients/pt2/resend-invitation", headers=STAFF)
     assert response.status_code == 200
@@ -156,6 +164,7 @@ def test_resend_invitation_E4(http):
     assert response.json()["invitation"]["sent_at"] is None
 
 
+# rule P6
 def test_proxies_of_a_patient_P6(http):
     response = http.get("/v1/practice/patients/pt1/proxies", headers=STAFF)
     assert response.status_code == 200
@@ -163,6 +172,7 @@ def test_proxies_of_a_patient_P6(http):
     assert (relationship["kind"], relationship["rights"]) == ("guardian", ["health_records:view"])
 
 
+# rule I2
 def test_password_check_lists_each_requirement_I2(http):
     response = http.post("/v1/patient/password-check", json={"password": "short"})
     assert response.json() == {
@@ -173,6 +183,7 @@ def test_password_check_lists_each_requirement_I2(http):
     }
 
 
+# rule E9
 def test_activation_in_three_steps_E9(http, doubles):
     verified = http.post(
         "/v1/patient/activation/verify",
@@ -195,6 +206,7 @@ def test_activation_in_three_steps_E9(http, doubles):
     assert completed.json() == {"account_id": "a1", "practice_name": "Maple Clinic"}
 
 
+# rule X4
 def test_patient_sign_in_sets_a_strict_cookie_for_patient_routes_X4(http):
     response = http.post(
         "/v1/patient/sessions", json={"username": "janedoe", "password": "right-password"}

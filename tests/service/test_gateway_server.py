@@ -56,6 +56,7 @@ def _get_when_up(url: str, certificate: Path) -> httpx.Response:
             time.sleep(0.1)
 
 
+# rule X1, X4
 def test_serves_https_and_logs_one_line_per_request_without_query_X1_X4(gateway_process):
     process, base_url, certificate = gateway_process
     response = _get_when_up(f"{base_url}/healthz?token=very-secret", certificate)

@@ -61,6 +61,7 @@ def test_health_reports_serving(identity):
     assert answer.status == health_pb2.HealthCheckResponse.SERVING
 
 
+# rule I2
 def test_checker_answers_each_requirement_I2(stub):
     answer = stub.CheckPassword(
         identity_pb2.CheckPasswordRequest(password="janedoe-password", username="JaneDoe"),
@@ -76,12 +77,14 @@ def test_checker_answers_each_requirement_I2(stub):
     assert not answer.acceptable
 
 
+# rule I2
 def test_common_password_refused_at_registration_I2(stub):
     error = _refused(stub.RegisterAccount, registration(password="Password1234"))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_info(error).metadata["unmet_requirements"] == "not_common"
 
 
+# rule I2
 def test_stored_hash_is_argon2id_not_the_password_I2(identity, stub):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     with identity.database.transaction() as session:
@@ -90,6 +93,7 @@ def test_stored_hash_is_argon2id_not_the_password_I2(identity, stub):
     assert PASSWORD not in stored
 
 
+# rule I1
 def test_username_case_variants_collide_I1(stub):
     stub.RegisterAccount(registration("JaneDoe"), timeout=10)
     error = _refused(stub.RegisterAccount, registration("janedoe", email="other@example.com"))
@@ -98,6 +102,7 @@ def test_username_case_variants_collide_I1(stub):
     assert "Choose another" in error.details()
 
 
+# rule I1
 def test_parallel_case_variant_registrations_one_wins_I1(stub):
     requests = [registration("JaneDoe"), registration("janedoe", email="jd@example.com")]
 
@@ -113,6 +118,7 @@ def test_parallel_case_variant_registrations_one_wins_I1(stub):
     assert outcomes == {grpc.StatusCode.OK, grpc.StatusCode.ALREADY_EXISTS}
 
 
+# rule N2
 def test_retry_with_same_key_returns_same_account_and_sends_once_N2(stub, notify, identity):
     request = registration()
     first = stub.RegisterAccount(request, timeout=10)
@@ -126,6 +132,7 @@ def test_retry_with_same_key_returns_same_account_and_sends_once_N2(stub, notify
         assert len(session.scalars(select(OutboxMessage)).all()) == 1
 
 
+# rule N2, I5
 def test_code_arrives_at_notify_exactly_once_and_activates_account_N2_I5(stub, notify):
     registered = stub.RegisterAccount(registration(email="Jane.Doe@Example.COM"), timeout=10)
     assert registered.code_channel == identity_pb2.VERIFICATION_CHANNEL_EMAIL
@@ -139,6 +146,7 @@ def test_code_arrives_at_notify_exactly_once_and_activates_account_N2_I5(stub, n
     assert len(notify.requests) == 1
 
 
+# rule N2
 def test_outbox_holds_only_a_sealed_payload_N2(start_service, shared_settings):
     identity = start_identity(start_service, shared_settings, UNREACHABLE_NOTIFY)
     with grpc.insecure_channel(identity.address) as channel:
@@ -158,6 +166,7 @@ def test_outbox_holds_only_a_sealed_payload_N2(start_service, shared_settings):
     assert verified.account.state == identity_pb2.ACCOUNT_STATE_ACTIVE
 
 
+# rule I11
 def test_wrong_code_is_invalid_argument_with_attempts_left_I11(stub):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     error = _refused(
@@ -168,6 +177,7 @@ def test_wrong_code_is_invalid_argument_with_attempts_left_I11(stub):
     assert "4 attempt(s) left" in error.details()
 
 
+# rule I11
 def test_code_stops_working_after_five_wrong_attempts_I11(stub, notify):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     code = notify.code_for("jane.doe@example.com")
@@ -180,6 +190,7 @@ def test_code_stops_working_after_five_wrong_attempts_I11(stub, notify):
     assert "new code" in error.details()
 
 
+# rule I11
 def test_expired_code_asks_for_a_new_one_I11(identity, stub, notify):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     code = notify.code_for("jane.doe@example.com")
@@ -210,6 +221,7 @@ def _codes_by_account(identity, notify, count: int) -> dict[str, str]:
     }
 
 
+# rule I5
 def test_email_verified_for_another_account_is_refused_I5(identity, stub, notify):
     first = stub.RegisterAccount(registration("JaneDoe"), timeout=10).account_id
     second = stub.RegisterAccount(registration("JaneDoe2"), timeout=10).account_id
@@ -224,6 +236,7 @@ def test_email_verified_for_another_account_is_refused_I5(identity, stub, notify
     assert "email" in field_violations(error)
 
 
+# rule I5
 def test_registration_with_a_verified_email_is_refused_I5(stub, notify):
     registered = stub.RegisterAccount(registration("JaneDoe"), timeout=10)
     code = notify.code_for("jane.doe@example.com")
@@ -235,6 +248,7 @@ def test_registration_with_a_verified_email_is_refused_I5(stub, notify):
     assert "email" in field_violations(error)
 
 
+# rule N2
 def test_code_goes_by_sms_without_email_N2(stub, notify):
     registered = stub.RegisterAccount(
         registration(email="", cell_phone="+1 415 555 2671"), timeout=10
@@ -259,6 +273,7 @@ def test_get_account_returns_username_as_typed(stub):
     )
 
 
+# rule I1
 def test_unique_constraint_catches_a_race_the_check_missed_I1(
     identity, stub, shared_settings, monkeypatch
 ):

@@ -73,6 +73,7 @@ def _codes_issued(identity) -> int:
         return session.scalar(select(func.count()).select_from(Verification))
 
 
+# rule N2
 def test_resent_code_works_and_the_older_one_stops_working_N2(identity, stub, notify):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     old_code = notify.code_for(EMAIL)
@@ -96,6 +97,7 @@ def test_resent_code_works_and_the_older_one_stops_working_N2(identity, stub, no
     assert verified.account.state == identity_pb2.ACCOUNT_STATE_ACTIVE
 
 
+# rule N2
 def test_resend_goes_by_sms_without_email_N2(stub, notify):
     request = registration(email="", cell_phone="+1 415 555 2671")
     account_id = stub.RegisterAccount(request, timeout=10).account_id
@@ -106,6 +108,7 @@ def test_resend_goes_by_sms_without_email_N2(stub, notify):
     assert (resent.channel, resent.recipient) == (notify_pb2.CHANNEL_SMS, "+14155552671")
 
 
+# rule I11
 def test_resend_within_30_seconds_is_resource_exhausted_with_retry_delay_I11(identity, stub, clock):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     _resend(stub, account_id)
@@ -121,6 +124,7 @@ def test_resend_within_30_seconds_is_resource_exhausted_with_retry_delay_I11(ide
     assert _codes_issued(identity) == 3
 
 
+# rule I11
 def test_sixth_resend_in_an_hour_waits_for_the_oldest_to_age_out_I11(identity, stub, clock):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     _resend(stub, account_id)
@@ -138,6 +142,7 @@ def test_sixth_resend_in_an_hour_waits_for_the_oldest_to_age_out_I11(identity, s
     assert _codes_issued(identity) == 7
 
 
+# rule I11
 def test_resend_gives_fresh_attempts_after_five_wrong_codes_I11(stub, notify):
     account_id = stub.RegisterAccount(registration(), timeout=10).account_id
     for _ in range(5):

@@ -63,12 +63,14 @@ def _refusal(stub, username: str = "JaneDoe", password: str = PASSWORD) -> grpc.
     return raised.value
 
 
+# rule I1
 def test_sign_in_ignores_username_letter_case_I1(stub, account_id):
     signed_in = _sign_in(stub, username="JANEDOE")
     assert signed_in.account.account_id == account_id
     assert signed_in.session_token
 
 
+# rule X3
 def test_wrong_password_and_unknown_user_answer_alike_X3(stub, account_id):
     wrong_password = _refusal(stub, password="Not-The-Password-1")
     unknown_user = _refusal(stub, username="NoSuchUser")
@@ -84,6 +86,7 @@ def test_pending_account_cannot_sign_in_with_right_password(stub):
     assert "code" in error.details()
 
 
+# rule I10
 def test_session_resolves_then_ends_on_sign_out_I10(identity, stub, account_id):
     signed_in = _sign_in(stub)
     resolved = stub.ResolveSession(
@@ -108,6 +111,7 @@ def test_session_resolves_then_ends_on_sign_out_I10(identity, stub, account_id):
     assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
+# rule I10
 def test_expired_session_does_not_resolve_I10(identity, stub, account_id):
     signed_in = _sign_in(stub)
     with identity.database.transaction() as session:
@@ -125,6 +129,7 @@ def test_sessions_last_twelve_hours_for_patients(stub, account_id):
     assert timedelta(hours=11, minutes=59) < lifetime <= timedelta(hours=12)
 
 
+# rule I11, X3
 def test_five_wrong_passwords_lock_the_account_with_the_generic_answer_I11_X3(stub, account_id):
     unknown_user = _refusal(stub, username="NoSuchUser")
     for _ in range(5):
@@ -133,6 +138,7 @@ def test_five_wrong_passwords_lock_the_account_with_the_generic_answer_I11_X3(st
     assert rpc_status.from_call(locked) == rpc_status.from_call(unknown_user)
 
 
+# rule I11
 def test_lock_ends_after_its_period_I11(identity, stub, account_id):
     for _ in range(5):
         _refusal(stub, password="Not-The-Password-1")
@@ -141,6 +147,7 @@ def test_lock_ends_after_its_period_I11(identity, stub, account_id):
     assert _sign_in(stub).account.account_id == account_id
 
 
+# rule I11
 def test_right_password_resets_the_failure_count_I11(stub, account_id):
     for _ in range(4):
         _refusal(stub, password="Not-The-Password-1")
@@ -150,6 +157,7 @@ def test_right_password_resets_the_failure_count_I11(stub, account_id):
     assert _sign_in(stub).account.account_id == account_id
 
 
+# rule I2
 def test_sign_in_rehashes_a_hash_made_with_other_parameters_I2(identity, stub, account_id):
     old_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
     with identity.database.transaction() as session:

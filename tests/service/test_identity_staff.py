@@ -49,6 +49,7 @@ def _refused(call, request) -> grpc.RpcError:
     return raised.value
 
 
+# rule S2
 def test_staff_sign_in_opens_a_staff_session_with_practice_and_permissions_S2(stub):
     created = stub.CreateStaffMember(_staff(), timeout=10).staff_member
     signed_in = stub.StaffSignIn(
@@ -65,6 +66,7 @@ def test_staff_sign_in_opens_a_staff_session_with_practice_and_permissions_S2(st
     assert timedelta(hours=7, minutes=59) < lifetime <= timedelta(hours=8)
 
 
+# rule I2, S1
 def test_staff_password_must_meet_the_policy_I2_S1(stub):
     error = _refused(stub.CreateStaffMember, _staff(password="frontdesk1"))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -72,12 +74,14 @@ def test_staff_password_must_meet_the_policy_I2_S1(stub):
     assert unmet == ["min_length", "not_username"]
 
 
+# rule S1
 def test_unknown_permission_is_refused_S1(stub):
     error = _refused(stub.CreateStaffMember, _staff(permissions=["view_patients", "root"]))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "permissions" in field_violations(error)
 
 
+# rule I1, S1
 def test_staff_user_id_case_variants_collide_I1_S1(stub):
     stub.CreateStaffMember(_staff("FrontDesk1"), timeout=10)
     error = _refused(stub.CreateStaffMember, _staff("FRONTDESK1"))
@@ -85,12 +89,14 @@ def test_staff_user_id_case_variants_collide_I1_S1(stub):
     assert "user_id" in field_violations(error)
 
 
+# rule S1
 def test_create_staff_member_retry_returns_the_same_member_S1(stub):
     request = _staff()
     first = stub.CreateStaffMember(request, timeout=10)
     assert stub.CreateStaffMember(request, timeout=10) == first
 
 
+# rule X3
 def test_staff_wrong_password_is_generic_X3(stub):
     stub.CreateStaffMember(_staff(), timeout=10)
     error = _refused(
@@ -99,6 +105,7 @@ def test_staff_wrong_password_is_generic_X3(stub):
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
+# rule I11, S2
 def test_five_wrong_passwords_lock_a_staff_member_I11_S2(stub):
     stub.CreateStaffMember(_staff(), timeout=10)
     wrong = identity_pb2.StaffSignInRequest(user_id="FrontDesk1", password="Not-The-Password-1")

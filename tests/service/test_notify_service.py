@@ -128,6 +128,7 @@ def field_violations(error: grpc.RpcError) -> list[str]:
     return fields
 
 
+# rule N1
 def test_invitation_email_has_text_and_html_parts_with_the_link_N1(stub, sink):
     notification = sent(stub, send(stub).notification_id)
 
@@ -143,6 +144,7 @@ def test_invitation_email_has_text_and_html_parts_with_the_link_N1(stub, sink):
     assert f'href="{LINK}"' in html
 
 
+# rule N1
 def test_invitation_html_escapes_the_practice_name_N1(stub, sink):
     parameters = {**INVITATION, "practice_name": "<script>alert(1)</script> Clinic"}
     sent(stub, send(stub, parameters=parameters).notification_id)
@@ -152,6 +154,7 @@ def test_invitation_html_escapes_the_practice_name_N1(stub, sink):
     assert "<script>" not in html
 
 
+# rule N2
 def test_verification_code_by_sms_lands_in_the_sms_folder_N2(stub, sms_folder):
     notification = send(
         stub,
@@ -169,6 +172,7 @@ def test_verification_code_by_sms_lands_in_the_sms_folder_N2(stub, sms_folder):
     assert record["sent_at"]
 
 
+# rule N5
 def test_duplicate_key_sends_once_N5(notify, stub, sink):
     first = send(stub, key="invite-42")
     again = send(stub, key="invite-42")
@@ -181,6 +185,7 @@ def test_duplicate_key_sends_once_N5(notify, stub, sink):
     assert len(sink.messages()) == 1
 
 
+# rule N5
 def test_concurrent_duplicate_keys_accept_one_notification_N5(notify, stub):
     ids: list[str] = []
     barrier = threading.Barrier(8)
@@ -200,6 +205,7 @@ def test_concurrent_duplicate_keys_accept_one_notification_N5(notify, stub):
         assert session.query(Notification).count() == 1
 
 
+# rule N5
 def test_mail_server_outage_keeps_notification_queued_until_it_is_back_N5(
     start_notify, sink, monkeypatch
 ):
@@ -218,6 +224,7 @@ def test_mail_server_outage_keeps_notification_queued_until_it_is_back_N5(
     assert len(eventually(sink.messages)) == 1
 
 
+# rule N5
 def test_gives_up_after_max_attempts_without_recipient_data_N5(start_notify, monkeypatch):
     monkeypatch.setattr(delivery, "backoff", lambda attempts: timedelta(milliseconds=10))
     host = start_notify(smtp_port=free_port(), max_attempts=3)
@@ -240,6 +247,7 @@ class _RefuseRecipients:
         return f"550 5.1.1 <{address}>: Recipient address rejected"
 
 
+# rule N5
 def test_refused_recipient_fails_at_once_with_a_reason_free_of_phi_N5(start_notify, tmp_path):
     refusing = Controller(_RefuseRecipients(), hostname="127.0.0.1", port=free_port())
     refusing.start()
@@ -261,6 +269,7 @@ def test_refused_recipient_fails_at_once_with_a_reason_free_of_phi_N5(start_noti
     assert EMAIL not in failed.last_error
 
 
+# rule N1
 def test_invalid_email_is_invalid_argument_naming_the_recipient_N1(stub):
     with pytest.raises(grpc.RpcError) as raised:
         send(stub, recipient="jane.doe@")
@@ -268,6 +277,7 @@ def test_invalid_email_is_invalid_argument_naming_the_recipient_N1(stub):
     assert field_violations(raised.value) == ["recipient"]
 
 
+# rule N2
 def test_phone_not_in_e164_is_invalid_argument_naming_the_recipient_N2(stub):
     with pytest.raises(grpc.RpcError) as raised:
         send(stub, channel=notify_pb2.CHANNEL_SMS, recipient="(415) 555-0100")
@@ -275,6 +285,7 @@ def test_phone_not_in_e164_is_invalid_argument_naming_the_recipient_N2(stub):
     assert field_violations(raised.value) == ["recipient"]
 
 
+# rule N1
 def test_missing_template_parameter_is_named_N1(stub):
     parameters = {k: v for k, v in INVITATION.items() if k != "activation_url"}
     with pytest.raises(grpc.RpcError) as raised:
@@ -283,6 +294,7 @@ def test_missing_template_parameter_is_named_N1(stub):
     assert field_violations(raised.value) == ["parameters.activation_url"]
 
 
+# rule X1
 def test_recipient_and_parameters_are_sealed_then_erased_once_sent_X1(
     start_notify, sink, monkeypatch
 ):
@@ -307,6 +319,7 @@ def test_unknown_notification_is_not_found(stub):
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+# rule N5
 def test_accepting_wakes_the_worker_at_once_N5(database_url, shared_settings, sink, sms_folder):
     url = database_url("notify")
     upgrade("notify", url)
@@ -322,6 +335,7 @@ def test_accepting_wakes_the_worker_at_once_N5(database_url, shared_settings, si
         host.stop(0)
 
 
+# rule X1
 def test_log_lines_hold_no_phi_or_secrets_X1(stub, sms_folder, caplog):
     caplog.set_level(logging.DEBUG, logger="vestibule")
     caplog.set_level(logging.INFO)

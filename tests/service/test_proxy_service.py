@@ -30,6 +30,7 @@ def test_health_reports_serving(proxy):
     assert answer.status == health_pb2.HealthCheckResponse.SERVING
 
 
+# rule P6
 def test_lists_relationships_of_one_patient_only_P6(proxy, stub):
     with proxy.database.transaction() as session:
         session.add_all(

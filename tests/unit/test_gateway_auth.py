@@ -49,6 +49,7 @@ def test_unknown_token_is_a_401_problem_from_identity(http):
     assert response.json()["detail"] == "Your session has ended. Sign in again."
 
 
+# rule S3
 def test_patient_session_on_a_practice_route_is_401_S3(http):
     _is_unauthenticated(http.get("/v1/practice/patients/pt1", headers=staff_headers(ACCOUNT_TOKEN)))
 
@@ -71,6 +72,7 @@ def test_patient_cookie_does_not_open_practice_routes(http):
     _is_unauthenticated(response)
 
 
+# rule S2
 def test_staff_without_the_route_permission_gets_403_S2(doubles, http):
     doubles.identity.sessions["viewer"] = staff_session("view_patients")
     assert http.get("/v1/practice/patients/pt1", headers=staff_headers("viewer")).status_code == 200

@@ -25,6 +25,7 @@ def test_the_practice_routes_are_found():
     assert SIGN_IN in _practice_routes()
 
 
+# rule S2
 def test_every_practice_route_but_sign_in_has_a_permission_entry_S2():
     missing = _practice_routes() - {SIGN_IN} - set(PRACTICE_ROUTES)
     assert not missing, f"add these routes to gateway.permissions.PRACTICE_ROUTES: {missing}"

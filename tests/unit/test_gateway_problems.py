@@ -104,12 +104,14 @@ def test_invalid_argument_is_422_with_field_errors(channel):
     assert body["request_id"]
 
 
+# rule E3
 def test_missing_fields_are_409_naming_every_field_E3(channel):
     body = _body(_problem_for(channel, "missing"))
     assert body["status"] == 409
     assert [e["field"] for e in body["errors"]] == ["email", "birth_sex"]
 
 
+# rule E7
 def test_throttle_is_429_with_retry_after_and_metadata_E7(channel):
     problem = _problem_for(channel, "throttled")
     assert problem.status == 429

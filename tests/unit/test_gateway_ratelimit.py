@@ -20,6 +20,7 @@ def app(tmp_path):
             yield gateway
 
 
+# rule I11
 def test_sign_in_is_429_with_retry_after_after_the_limit_I11(app):
     http = Http(app)
     statuses = [http.post("/v1/patient/sessions", json=WRONG).status_code for _ in range(3)]

@@ -8,6 +8,7 @@ from services.identity import contacts
 from services.identity.errors import InvalidRequest
 
 
+# rule I5
 def test_email_is_normalized_to_one_form_I5():
     assert contacts.normalize_email(" Jane.Doe@EXAMPLE.com ") == "jane.doe@example.com"
 
@@ -19,6 +20,7 @@ def test_invalid_email_names_the_field_without_echoing_it():
     assert "jane.doe" not in raised.value.message
 
 
+# rule N2
 def test_cell_phone_is_stored_in_e164_N2():
     assert contacts.normalize_cell_phone("+1 (415) 555-2671") == "+14155552671"
 
@@ -29,6 +31,7 @@ def test_cell_phone_without_country_code_or_invalid_is_refused(phone):
         contacts.normalize_cell_phone(phone)
 
 
+# rule X1
 def test_hints_hide_most_of_the_destination_X1():
     assert contacts.mask_email("jane.doe@example.com") == "j***@example.com"
     assert contacts.mask_phone("+14155552671") == "***-***-2671"

@@ -12,6 +12,7 @@ from services.identity.settings import IdentitySettings
 CHEAP = IdentitySettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
 
 
+# rule I11
 def test_fifth_wrong_password_locks_for_fifteen_minutes_I11():
     now = utcnow()
     count = domain.FailureCount(0, None)
@@ -22,6 +23,7 @@ def test_fifth_wrong_password_locks_for_fifteen_minutes_I11():
     assert locked == domain.FailureCount(0, now + timedelta(minutes=15))
 
 
+# rule I11
 def test_a_lock_ends_I11():
     now = utcnow()
     assert domain.is_locked(now + timedelta(seconds=1), now)
@@ -29,6 +31,7 @@ def test_a_lock_ends_I11():
     assert not domain.is_locked(None, now)
 
 
+# rule I2
 def test_hash_is_argon2id_and_verifies_I2():
     hashing = PasswordHashing(CHEAP)
     stored = hashing.hash("Blue-Otter-Sings-42")
@@ -37,10 +40,12 @@ def test_hash_is_argon2id_and_verifies_I2():
     assert not hashing.verify(stored, "blue-otter-sings-42").matches
 
 
+# rule X3
 def test_unknown_login_never_matches_the_dummy_hash_X3():
     assert not PasswordHashing(CHEAP).verify(None, "").matches
 
 
+# rule I2
 def test_weaker_hash_gets_a_new_one_on_verify_I2():
     old = PasswordHashing(CHEAP).hash("Blue-Otter-Sings-42")
     stronger = IdentitySettings(argon2_time_cost=2, argon2_memory_kib=16, argon2_parallelism=1)
@@ -49,5 +54,6 @@ def test_weaker_hash_gets_a_new_one_on_verify_I2():
     assert verdict.new_hash is not None and "m=16,t=2" in verdict.new_hash
 
 
+# rule S1
 def test_unknown_permissions_are_named_S1():
     assert domain.unknown_permissions(["view_patients", "root", "sudo"]) == ["root", "sudo"]

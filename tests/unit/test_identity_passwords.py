@@ -14,6 +14,7 @@ def _met(password: str, username: str = "") -> dict[str, bool]:
     return {r.name: r.met for r in passwords.check(password, username=username).requirements}
 
 
+# rule I2
 def test_requirements_are_named_in_display_order_I2():
     check = passwords.check("")
     assert [(r.name, r.description) for r in check.requirements] == [
@@ -24,10 +25,12 @@ def test_requirements_are_named_in_display_order_I2():
     ]
 
 
+# rule I2
 def test_a_strong_password_meets_every_requirement_I2():
     assert passwords.check("Blue-Otter-Sings-42", username="JaneDoe").acceptable
 
 
+# rule I2
 def test_length_bounds_twelve_to_one_hundred_twenty_eight_I2():
     assert not _met("a1!" * 3 + "xy")["min_length"]
     assert _met("q" * 64)["max_length"]
@@ -35,23 +38,27 @@ def test_length_bounds_twelve_to_one_hundred_twenty_eight_I2():
     assert not _met("q" * 129)["max_length"]
 
 
+# rule I2
 def test_common_passwords_are_refused_in_any_letter_case_I2():
     assert not _met("password")["not_common"]
     assert not _met("Password1")["not_common"]
     assert not _met("QWERTYUIOP")["not_common"]
 
 
+# rule I2
 def test_the_common_list_ships_at_least_ten_thousand_entries_I2():
     common = passwords.common_passwords()
     assert len(common) >= 10_000
     assert {"password", "password1", "123456", "iloveyou"} <= common
 
 
+# rule I2
 def test_a_password_may_not_contain_the_username_in_any_case_I2():
     assert not _met("my-JANEDOE-secret-2024", username="JaneDoe")["not_username"]
     assert _met("my-JANEDOE-secret-2024", username="")["not_username"]
 
 
+# rule I2
 def test_passwords_are_checked_in_nfkc_form_I2():
     full_width = _full_width("password")
     assert passwords.normalize(full_width) == "password"

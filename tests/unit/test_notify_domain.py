@@ -27,20 +27,24 @@ def violations(**overrides) -> list[str]:
     return [violation.field for violation in raised.value.violations]
 
 
+# rule N2
 def test_email_recipient_is_normalized_N2():
     request = check(channel=Channel.EMAIL, recipient="Jane.Doe@EXAMPLE.com")
     assert request.recipient == "Jane.Doe@example.com"
 
 
 @pytest.mark.parametrize("phone", ["4155550100", "+1 415 555 0100", "+1415555", "phone"])
+# rule N2
 def test_sms_recipient_must_be_e164_N2(phone):
     assert violations(recipient=phone) == ["recipient"]
 
 
+# rule N2
 def test_email_recipient_must_be_an_address_N2():
     assert violations(channel=Channel.EMAIL, recipient="+14155550100") == ["recipient"]
 
 
+# rule N1
 def test_every_missing_field_is_named_at_once_N1():
     assert violations(idempotency_key="", channel=None, template=None) == [
         "idempotency_key",
@@ -49,6 +53,7 @@ def test_every_missing_field_is_named_at_once_N1():
     ]
 
 
+# rule N1
 def test_blank_and_unknown_parameters_are_named_N1():
     assert violations(parameters={"code": " ", "minutes_valid": "10", "name": "x"}) == [
         "parameters.code",
@@ -56,6 +61,7 @@ def test_blank_and_unknown_parameters_are_named_N1():
     ]
 
 
+# rule N1
 def test_optional_invitation_parameter_is_accepted_N1():
     parameters = {
         "practice_name": "Riverside",
@@ -67,6 +73,7 @@ def test_optional_invitation_parameter_is_accepted_N1():
     assert check(template=Template.INVITATION, parameters=parameters).parameters == parameters
 
 
+# rule N5
 def test_idempotency_key_with_a_line_break_is_refused_N5():
     assert violations(idempotency_key="a\r\nBcc: x") == ["idempotency_key"]
 
@@ -75,5 +82,6 @@ def test_idempotency_key_with_a_line_break_is_refused_N5():
     ("attempts", "permanent", "expected"),
     [(1, False, False), (7, False, False), (8, False, True), (1, True, True)],
 )
+# rule N5
 def test_gives_up_on_permanent_failure_or_after_max_attempts_N5(attempts, permanent, expected):
     assert gives_up(attempts=attempts, max_attempts=8, permanent=permanent) is expected

@@ -35,12 +35,14 @@ def run_cli(monkeypatch, *args: str) -> None:
     mailsink.main()
 
 
+# rule N1
 def test_sink_saves_each_message_as_an_eml_file_N1(sink):
     deliver(sink, "first")
     deliver(sink, "second")
     assert [read_message(path)["Subject"] for path in sink.messages()] == ["first", "second"]
 
 
+# rule N1
 def test_list_prints_file_date_recipient_and_subject_N1(sink, monkeypatch, capsys):
     deliver(sink, "Your verification code")
     run_cli(monkeypatch, "list", "--folder", str(sink.folder))
@@ -49,6 +51,7 @@ def test_list_prints_file_date_recipient_and_subject_N1(sink, monkeypatch, capsy
     assert "jane.doe@example.com" in line and "Your verification code" in line
 
 
+# rule N1
 def test_show_prints_headers_and_body_N1(sink, monkeypatch, capsys):
     deliver(sink, "Hi")
     run_cli(monkeypatch, "show", sink.messages()[0].name, "--folder", str(sink.folder))
@@ -56,6 +59,7 @@ def test_show_prints_headers_and_body_N1(sink, monkeypatch, capsys):
     assert "Subject: Hi" in out and "hello there" in out
 
 
+# rule N1
 def test_token_prints_the_newest_invitation_token_N1(sink, monkeypatch, capsys):
     deliver(sink, "Invitation", "Open https://portal.example.org/activate#token=old-Tok_1 now.")
     deliver(sink, "Invitation", "Open https://portal.example.org/activate#token=new-Tok_2 now.")
@@ -64,6 +68,7 @@ def test_token_prints_the_newest_invitation_token_N1(sink, monkeypatch, capsys):
     assert capsys.readouterr().out.strip() == "new-Tok_2"
 
 
+# rule N2
 def test_code_prints_the_newest_verification_code_N2(sink, monkeypatch, capsys):
     deliver(sink, "Code", "Your verification code is 123456. It expires in 10 minutes.")
     deliver(sink, "Code", "Your verification code is 654321. It expires in 10 minutes.")

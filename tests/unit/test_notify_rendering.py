@@ -22,6 +22,7 @@ def renderer():
 
 
 @pytest.mark.parametrize("template", list(Template))
+# rule N1, N2
 def test_every_template_renders_email_and_sms_from_required_parameters_N1_N2(renderer, template):
     parameters = {name: f"<{name}>" for name in TEMPLATE_PARAMETERS[template].required}
     email = renderer.email(template, parameters)
@@ -29,6 +30,7 @@ def test_every_template_renders_email_and_sms_from_required_parameters_N1_N2(ren
     assert email.text and email.html and renderer.sms(template, parameters)
 
 
+# rule N1
 def test_invitation_email_tells_how_to_activate_and_until_when_N1(renderer):
     email = renderer.email(Template.INVITATION, INVITATION)
     assert email.subject == "Riverside Family Clinic invites you to your patient portal"
@@ -38,6 +40,7 @@ def test_invitation_email_tells_how_to_activate_and_until_when_N1(renderer):
         assert "expires on December 22, 2026" in part
 
 
+# rule N1
 def test_invitation_shows_the_practice_phone_only_when_given_N1(renderer):
     without = renderer.email(Template.INVITATION, INVITATION).text
     with_phone = renderer.email(
@@ -47,6 +50,7 @@ def test_invitation_shows_the_practice_phone_only_when_given_N1(renderer):
     assert "at (415) 555-0199" in with_phone
 
 
+# rule N1
 def test_html_escapes_parameters_but_text_keeps_them_N1(renderer):
     hostile = {**INVITATION, "practice_name": '<script>alert("x")</script>'}
     email = renderer.email(Template.INVITATION, hostile)
@@ -55,12 +59,14 @@ def test_html_escapes_parameters_but_text_keeps_them_N1(renderer):
     assert '<script>alert("x")</script>' in email.text
 
 
+# rule N2
 def test_verification_code_text_N2(renderer):
     expected = "Your verification code is 123456. It expires in 10 minutes."
     assert renderer.sms(Template.VERIFICATION_CODE, CODE) == expected
     assert renderer.email(Template.VERIFICATION_CODE, CODE).text.startswith(expected)
 
 
+# rule N1
 def test_invitation_sms_is_one_short_line_N1(renderer):
     body = renderer.sms(Template.INVITATION, INVITATION)
     assert "\n" not in body and len(body) <= 320

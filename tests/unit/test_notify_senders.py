@@ -30,15 +30,18 @@ ADDRESS = "jane.doe@example.com"
         (TimeoutError(), False),
     ],
 )
+# rule N5
 def test_only_5xx_refusals_are_permanent_N5(error, permanent):
     assert classify(error).permanent is permanent
 
 
+# rule X1
 def test_failure_reason_holds_no_recipient_data_X1():
     error = smtplib.SMTPRecipientsRefused({ADDRESS: (550, f"<{ADDRESS}> unknown".encode())})
     assert classify(error).reason == "SMTP 550: recipient refused"
 
 
+# rule N5
 def test_email_is_multipart_with_stable_message_id_and_idempotency_header_N5():
     mailer = SmtpMailer(NotifySettings(mail_from="Clinic <no-reply@clinic.example>"))
     email = Email(subject="Hello", text="plain body", html="<p>html body</p>")
@@ -52,6 +55,7 @@ def test_email_is_multipart_with_stable_message_id_and_idempotency_header_N5():
     assert parsed[IDEMPOTENCY_HEADER] == "k1"
 
 
+# rule N5
 def test_folder_sink_writes_one_json_file_per_message_even_when_retried_N5(tmp_path):
     sms = FolderSmsProvider(tmp_path / "sms")
     sms.send(to="+14155550100", body="Your code is 1.", reference="n1")
