@@ -162,3 +162,15 @@ class SessionEnded(Unauthenticated):
 
     def __init__(self) -> None:
         super().__init__("Your session has ended. Sign in again.")
+
+
+class HashingBusy(ResourceExhausted):
+    """More passwords are being checked at once than the service admits."""
+
+    reason = "HASHING_BUSY"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Many people are signing in right now. Try again in a moment.",
+            retry_after=timedelta(seconds=1),
+        )

@@ -22,6 +22,10 @@ class IdentitySettings(BaseSettings):
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(1, ge=1)
+    # Hashes admitted at once (running or waiting for a core); more are refused with
+    # RESOURCE_EXHAUSTED so a burst of sign-ins never holds every server thread (see
+    # docs/server-model.md). Keep it well under the server's max_workers.
+    max_admitted_hashes: int = Field(8, ge=1)
     account_session_hours: float = Field(12, gt=0)
     staff_session_hours: float = Field(8, gt=0)
 
