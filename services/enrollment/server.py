@@ -10,6 +10,7 @@ from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.enrollment.accounts import IdentityAccounts
+from services.enrollment.activation import ActivationUseCases
 from services.enrollment.models import OutboxMessage
 from services.enrollment.service import EnrollmentUseCases
 from services.enrollment.servicer import EnrollmentServicer
@@ -27,13 +28,14 @@ def create_server(
     notify = connect(shared.notify_address, default_timeout=timeout)
     identity = connect(shared.identity_address, default_timeout=timeout)
     outbox = Outbox(OutboxMessage, shared.keyring(), {"notify": notify})
-    use_cases = EnrollmentUseCases(
-        settings=enrollment_settings or EnrollmentSettings(),
-        outbox=outbox,
-        accounts=IdentityAccounts(identity),
-        portal_url=shared.portal_url,
+    enrollment_settings = enrollment_settings or EnrollmentSettings()
+    servicer = EnrollmentServicer(
+        database,
+        EnrollmentUseCases(
+            settings=enrollment_settings, outbox=outbox, portal_url=shared.portal_url
+        ),
+        ActivationUseCases(settings=enrollment_settings, accounts=IdentityAccounts(identity)),
     )
-    servicer = EnrollmentServicer(database, use_cases)
     return ServiceHost(
         settings,
         register=lambda server: enrollment_pb2_grpc.add_EnrollmentServiceServicer_to_server(

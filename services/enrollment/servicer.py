@@ -11,6 +11,7 @@ from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
 from services.enrollment import domain
+from services.enrollment.activation import ActivationUseCases
 from services.enrollment.models import Invitation, Patient, Practice
 from services.enrollment.service import EnrollmentUseCases
 
@@ -101,9 +102,12 @@ def _demographic_values(demographics: pb.Demographics, names: list[str]) -> dict
 
 
 class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
-    def __init__(self, database: Database, use_cases: EnrollmentUseCases) -> None:
+    def __init__(
+        self, database: Database, use_cases: EnrollmentUseCases, activation: ActivationUseCases
+    ) -> None:
         self._database = database
         self._use_cases = use_cases
+        self._activation = activation
 
     def CreatePractice(
         self, request: pb.CreatePracticeRequest, context: grpc.ServicerContext
@@ -201,7 +205,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.VerifyInvitationRequest, context: grpc.ServicerContext
     ) -> pb.VerifyInvitationResponse:
         with self._database.transaction() as session:
-            opened = self._use_cases.verify_invitation(
+            opened = self._activation.verify_invitation(
                 session,
                 token=request.invitation_token,
                 zip_code=request.zip_code,
@@ -217,7 +221,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.SubmitSecurityDetailsRequest, context: grpc.ServicerContext
     ) -> pb.SubmitSecurityDetailsResponse:
         with self._database.transaction() as session:
-            registration = self._use_cases.submit_security_details(
+            registration = self._activation.submit_security_details(
                 session,
                 ticket=request.activation_ticket,
                 username=request.username,
@@ -233,7 +237,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.ResendActivationCodeRequest, context: grpc.ServicerContext
     ) -> pb.ResendActivationCodeResponse:
         with self._database.transaction() as session:
-            registration = self._use_cases.resend_activation_code(
+            registration = self._activation.resend_activation_code(
                 session, ticket=request.activation_ticket
             )
             return pb.ResendActivationCodeResponse(
@@ -245,7 +249,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.CompleteActivationRequest, context: grpc.ServicerContext
     ) -> pb.CompleteActivationResponse:
         with self._database.transaction() as session:
-            account_id, practice = self._use_cases.complete_activation(
+            account_id, practice = self._activation.complete_activation(
                 session, ticket=request.activation_ticket, code=request.code
             )
             return pb.CompleteActivationResponse(account_id=account_id, practice_name=practice.name)
@@ -254,7 +258,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.ListAccountEnrollmentsRequest, context: grpc.ServicerContext
     ) -> pb.ListAccountEnrollmentsResponse:
         with self._database.transaction() as session:
-            patients = self._use_cases.account_enrollments(session, account_id=request.account_id)
+            patients = self._activation.account_enrollments(session, account_id=request.account_id)
             return pb.ListAccountEnrollmentsResponse(
                 enrollments=[
                     pb.AccountEnrollment(
