@@ -11,9 +11,10 @@ from gateway.schemas import ProblemDocument
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries saying these statuses (and 422, 429, 503) answer with a problem
-    document; `problems.openapi_media_types` files them under application/problem+json."""
-    return {status: {"model": ProblemDocument} for status in (422, 429, 503, *statuses)}
+    """OpenAPI entries saying these statuses (and 400 for a body that is not JSON, 422, 429,
+    503, which any route can answer) come with a problem document;
+    `problems.openapi_media_types` files them under application/problem+json."""
+    return {status: {"model": ProblemDocument} for status in (400, 422, 429, 503, *statuses)}
 
 
 def idempotency_key(

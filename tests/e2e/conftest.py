@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -52,6 +53,7 @@ class Stack:
     api: httpx.Client
     mail: MailSink
     shared: Settings
+    app: FastAPI
 
     def mail_to(self, recipient: str, subject_contains: str) -> list[EmailMessage]:
         messages = [read_message(path) for path in self.mail.messages()]
@@ -127,7 +129,7 @@ def stack(start_service, shared_settings, tmp_path: Path, spans) -> Iterator[Sta
     eventually(lambda: server.started)
     trusted = ssl.create_default_context(cafile=str(cert))
     with httpx.Client(base_url=f"https://127.0.0.1:{port}/v1", verify=trusted, timeout=15) as api:
-        yield Stack(api=api, mail=mail, shared=shared)
+        yield Stack(api=api, mail=mail, shared=shared, app=app)
     server.should_exit = True
     thread.join(10)
     mail.stop()
