@@ -11,7 +11,7 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import codes, service, sessions
+from services.identity import codes, notices, service, sessions
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account, StaffMember
@@ -24,6 +24,13 @@ STATES = {
 CHANNELS = {
     CodeChannel.EMAIL: identity_pb2.VERIFICATION_CHANNEL_EMAIL,
     CodeChannel.SMS: identity_pb2.VERIFICATION_CHANNEL_SMS,
+}
+NOTICE_KINDS = {
+    identity_pb2.ACCOUNT_NOTICE_KIND_USERNAME_CHANGED: notices.NoticeKind.USERNAME_CHANGED,
+    identity_pb2.ACCOUNT_NOTICE_KIND_PASSWORD_RESET: notices.NoticeKind.PASSWORD_RESET,
+    identity_pb2.ACCOUNT_NOTICE_KIND_EMAIL_CHANGED: notices.NoticeKind.EMAIL_CHANGED,
+    identity_pb2.ACCOUNT_NOTICE_KIND_ACCOUNTS_MERGED: notices.NoticeKind.ACCOUNTS_MERGED,
+    identity_pb2.ACCOUNT_NOTICE_KIND_UNENROLLED: notices.NoticeKind.UNENROLLED,
 }
 KINDS = {
     PrincipalKind.ACCOUNT: identity_pb2.PRINCIPAL_KIND_ACCOUNT,
@@ -217,3 +224,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                 session, idempotency_key=request.idempotency_key, new=new
             )
         return identity_pb2.CreateStaffMemberResponse(staff_member=_staff_member(member))
+
+    def SendAccountNotice(
+        self, request: identity_pb2.SendAccountNoticeRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.SendAccountNoticeResponse:
+        with self._database.transaction() as session:
+            queued = notices.send_account_notice(
+                session,
+                outbox=self._outbox,
+                idempotency_key=request.idempotency_key,
+                account_id=request.account_id,
+                kind=NOTICE_KINDS.get(request.kind),
+                practice_id=request.practice_id,
+                practice_name=request.practice_name,
+            )
+        return identity_pb2.SendAccountNoticeResponse(queued=queued)

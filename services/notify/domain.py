@@ -25,6 +25,7 @@ class Channel(StrEnum):
 class Template(StrEnum):
     INVITATION = "invitation"
     VERIFICATION_CODE = "verification_code"
+    ACCOUNT_NOTICE = "account_notice"
 
 
 class DeliveryState(StrEnum):
@@ -47,6 +48,9 @@ TEMPLATE_PARAMETERS: Mapping[Template, Parameters] = {
         optional=frozenset({"practice_phone"}),
     ),
     Template.VERIFICATION_CODE: Parameters(required=frozenset({"code", "minutes_valid"})),
+    Template.ACCOUNT_NOTICE: Parameters(
+        required=frozenset({"notice"}), optional=frozenset({"practice_name"})
+    ),
 }
 
 

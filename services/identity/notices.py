@@ -1,0 +1,74 @@
+"""Account activity notices (I6, N3): sent only to the account's verified email."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+from vestibule.notify.v1 import notify_pb2
+
+from services.common.crypto import token_hash
+from services.common.errors import FieldViolation
+from services.common.outbox import Outbox
+from services.identity import repository
+from services.identity.codes import SEND_NOTIFICATION
+from services.identity.errors import AccountNotFound, InvalidRequest
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+PRACTICE_NAME_MAX_LENGTH = 200
+
+
+class NoticeKind(StrEnum):
+    """The account activities a notice reports; the value is the notify template's `notice`."""
+
+    USERNAME_CHANGED = "username_changed"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a notice name, not a password
+    EMAIL_CHANGED = "email_changed"
+    ACCOUNTS_MERGED = "accounts_merged"
+    UNENROLLED = "unenrolled"
+
+
+def send_account_notice(
+    session: Session,
+    *,
+    outbox: Outbox,
+    idempotency_key: str,
+    account_id: str,
+    kind: NoticeKind | None,
+    practice_id: str,
+    practice_name: str,
+) -> bool:
+    """Queues the notice for the account's verified email and returns True; returns False and
+    queues nothing when the account has no verified email (I6). Notify de-duplicates by the
+    idempotency key, so a retry sends the notice once. AccountNotFound for an unknown account."""
+    key = idempotency_key.strip()
+    problems = []
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        problems.append(FieldViolation("idempotency_key", "Required, at most 128 characters."))
+    if kind is None:
+        problems.append(FieldViolation("kind", "Required: name the account activity."))
+    if len(practice_name) > PRACTICE_NAME_MAX_LENGTH:
+        problems.append(FieldViolation("practice_name", "At most 200 characters."))
+    if problems:
+        raise InvalidRequest("Fix the fields named and send the notice again.", violations=problems)
+    account = repository.account(session, account_id) if account_id else None
+    if account is None:
+        raise AccountNotFound()
+    if not account.verified_email:
+        return False
+    parameters = {"notice": str(kind)}
+    if practice_name.strip():
+        parameters["practice_name"] = practice_name.strip()
+    outbox.enqueue(
+        session,
+        SEND_NOTIFICATION,
+        notify_pb2.SendNotificationRequest(
+            idempotency_key=f"account-notice:{token_hash(key)}",
+            channel=notify_pb2.CHANNEL_EMAIL,
+            recipient=account.verified_email,
+            template=notify_pb2.TEMPLATE_ACCOUNT_NOTICE,
+            parameters=parameters,
+            practice_id=practice_id,
+        ),
+    )
+    return True
