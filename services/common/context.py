@@ -11,22 +11,27 @@ from dataclasses import dataclass
 REQUEST_ID_KEY = "x-request-id"
 ACTOR_KEY = "x-vestibule-actor"
 CLIENT_ADDRESS_KEY = "x-vestibule-client-address"
+ON_BEHALF_OF_KEY = "x-vestibule-on-behalf-of"
 
 
 @dataclass(frozen=True)
 class RequestContext:
-    """The request's ID, the acting principal ("staff:<id>", "account:<id>", "system") and the
-    address of the person's client as the gateway saw it."""
+    """The request's ID, the acting principal ("staff:<id>", "account:<id>", "anonymous",
+    "system"), the patient record a proxy acts for, and the address of the person's client as
+    the gateway saw it."""
 
     request_id: str
     actor: str = "system"
     client_address: str = ""
+    on_behalf_of: str = ""
 
     def metadata(self) -> list[tuple[str, str]]:
         """The gRPC metadata that carries this context to the next service."""
         pairs = [(REQUEST_ID_KEY, self.request_id), (ACTOR_KEY, self.actor)]
         if self.client_address:
             pairs.append((CLIENT_ADDRESS_KEY, self.client_address))
+        if self.on_behalf_of:
+            pairs.append((ON_BEHALF_OF_KEY, self.on_behalf_of))
         return pairs
 
     @classmethod
@@ -36,6 +41,7 @@ class RequestContext:
             request_id=values.get(REQUEST_ID_KEY) or uuid.uuid4().hex,
             actor=values.get(ACTOR_KEY) or "system",
             client_address=values.get(CLIENT_ADDRESS_KEY, ""),
+            on_behalf_of=values.get(ON_BEHALF_OF_KEY, ""),
         )
 
 

@@ -39,6 +39,7 @@ class Keyring:
     def __init__(self, secret_key: str) -> None:
         self._code_key = _derive(secret_key, b"vestibule code hash v1")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"vestibule seal v1")))
+        self.audit_key = _derive(secret_key, b"vestibule audit v1")
 
     def code_hash(self, subject: str, code: str) -> str:
         """A keyed hash of a short code, bound to its subject, so a stolen table cannot be

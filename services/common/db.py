@@ -93,9 +93,10 @@ def create_database_engine(url: str) -> Engine:
 class Database:
     """A service's database: the engine and a factory of transactions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, session_info: dict[str, object] | None = None) -> None:
+        """`session_info` is given to every session (e.g. the audit key, see audit.py)."""
         self.engine = create_database_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=session_info)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -13,8 +13,12 @@ from types import FrameType
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from vestibule.audit.v1 import audit_pb2_grpc
 
 from services.common import telemetry
+from services.common.audit import AuditTrail
+from services.common.audit_api import SERVICE_NAME as AUDIT_SERVICE_NAME
+from services.common.audit_api import AuditServicer
 from services.common.db import Database
 from services.common.interceptors import ServiceInterceptor
 from services.common.logs import configure_logging
@@ -40,6 +44,7 @@ class ServiceHost:
         database: Database,
         workers: Sequence[BackgroundWorker] = (),
         channels: Sequence[grpc.Channel] = (),
+        audit: AuditTrail | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -54,6 +59,12 @@ class ServiceHost:
             options=[("grpc.so_reuseport", 0)],
         )
         register(self.server)
+        service_names = list(service_names)
+        if audit is not None:
+            audit_pb2_grpc.add_AuditServiceServicer_to_server(
+                AuditServicer(database, audit), self.server
+            )
+            service_names.append(AUDIT_SERVICE_NAME)
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

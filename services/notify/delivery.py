@@ -9,12 +9,14 @@ from datetime import timedelta
 
 from cryptography.fernet import InvalidToken
 from jinja2 import TemplateError
+from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring
 from services.common.db import Database, utcnow
 from services.common.outbox import backoff
 from services.common.worker import BackgroundWorker
 from services.notify import repository
+from services.notify.audit import trail
 from services.notify.domain import Channel, DeliveryState, Template, gives_up
 from services.notify.errors import DeliveryFailure
 from services.notify.mail import SmtpMailer
@@ -111,6 +113,17 @@ class Delivery:
             return DeliveryFailure(f"template error: {type(error).__name__}", permanent=True)
         return None
 
+    @staticmethod
+    def _audit(session: Session, row: Notification, outcome: str) -> None:
+        trail.record(
+            session,
+            "notification.deliver",
+            f"notification:{row.id}",
+            practice_id=row.practice_id,
+            outcome=outcome,
+            details={"attempts": str(row.attempts)},
+        )
+
     def _record(self, notification_id: str, failure: DeliveryFailure | None) -> None:
         with self._database.transaction() as session:
             row = session.get(Notification, notification_id)
@@ -122,6 +135,7 @@ class Delivery:
             if failure is None:
                 row.state, row.sent_at, row.last_error = DeliveryState.SENT, utcnow(), None
                 _erase(row)
+                self._audit(session, row, "success")
                 log.info("notification sent", extra=extra)
             elif gives_up(
                 attempts=row.attempts, max_attempts=self._max_attempts, permanent=failure.permanent
@@ -130,6 +144,7 @@ class Delivery:
                 given_up = f"gave up after {row.attempts} attempts; last: {failure.reason}"
                 row.last_error = failure.reason if failure.permanent else given_up
                 _erase(row)
+                self._audit(session, row, "failed")
                 log.error("notification failed for good", extra={**extra, "reason": failure.reason})
             else:
                 row.last_error = failure.reason

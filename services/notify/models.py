@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
 from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
 from services.notify.domain import DeliveryState
 
@@ -36,3 +37,11 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditRecord(AuditRecordColumns, Base):
+    __tablename__ = "audit_records"
+
+
+class AuditChainHead(AuditChainHeadColumns, Base):
+    __tablename__ = "audit_chain_head"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
+from services.common.audit import audit_key_info
 from services.common.db import Database
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.notify.audit import trail
 from services.notify.delivery import Delivery
 from services.notify.mail import SmtpMailer
 from services.notify.rendering import Renderer
@@ -21,8 +23,8 @@ def create_server(
     """Builds the notify service and its delivery worker, bound but not started (port 0 picks
     a free port). `notify_settings` defaults to the `VESTIBULE_NOTIFY_*` environment."""
     notify_settings = notify_settings or NotifySettings()
-    database = Database(settings.database_url)
     keyring = shared.keyring()
+    database = Database(settings.database_url, session_info=audit_key_info(keyring))
     delivery = Delivery(
         database=database,
         keyring=keyring,
@@ -41,6 +43,7 @@ def create_server(
         service_names=[notify_pb2.DESCRIPTOR.services_by_name["NotifyService"].full_name],
         database=database,
         workers=[worker],
+        audit=trail,
     )
 
 

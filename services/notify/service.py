@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring
 from services.notify import domain, repository
+from services.notify.audit import trail
 from services.notify.domain import Channel, Template
 from services.notify.errors import NotificationNotFound
 from services.notify.models import Notification
@@ -50,6 +51,13 @@ def send_notification(
     )
     session.add(notification)
     session.flush()
+    trail.record(
+        session,
+        "notification.accept",
+        f"notification:{notification.id}",
+        practice_id=practice_id,
+        details={"channel": notification.channel, "template": notification.template},
+    )
     session.info.setdefault("after_commit", []).append(on_accept)
     return notification
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
 from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
 
 
@@ -26,3 +27,11 @@ class Relationship(Base):
     kind: Mapped[str] = mapped_column(String(20))
     rights: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditRecord(AuditRecordColumns, Base):
+    __tablename__ = "audit_records"
+
+
+class AuditChainHead(AuditChainHeadColumns, Base):
+    __tablename__ = "audit_chain_head"
