@@ -11,7 +11,7 @@ from gateway import __version__, problems
 from gateway.clients import Clients
 from gateway.middleware import RequestContextMiddleware
 from gateway.ratelimit import RateLimits
-from gateway.routes import patient, practice
+from gateway.routes import patient, practice, staff
 from gateway.schemas import Health
 from gateway.settings import GatewaySettings
 from services.common.settings import Settings
@@ -37,6 +37,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(practice.router)
+    app.include_router(staff.router)
     app.include_router(patient.router)
 
     @app.get("/healthz", tags=["operations"])

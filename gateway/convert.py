@@ -143,3 +143,48 @@ def enrollment(message: enrollment_pb2.AccountEnrollment) -> schemas.Enrollment:
         enrolled_at=when(message, "enrolled_at"),
         first_name=_text(message.first_name),
     )
+
+
+def staff_details(message: identity_pb2.StaffMember) -> schemas.StaffMemberDetails:
+    """A staff member with their state, as the personnel list shows them."""
+    return schemas.StaffMemberDetails(
+        **staff(message).model_dump(),
+        active=message.active,
+        deactivated_at=when(message, "deactivated_at"),
+        second_factor_enrolled=message.second_factor_enrolled,
+        password_change_required=message.password_change_required,
+        created_at=when(message, "created_at"),
+    )
+
+
+def staff_sign_in(
+    message: identity_pb2.StaffSignInResponse | identity_pb2.ContinueStaffSignInResponse,
+) -> schemas.StaffSignedIn | schemas.StaffSignInChallenge:
+    """A staff session when the answer carries one, else the next step of the sign-in."""
+    if message.session_token:
+        return schemas.StaffSignedIn(
+            session_token=message.session_token,
+            expires_at=when(message, "expires_at"),
+            staff=staff(message.staff_member),
+            recovery_codes=list(message.recovery_codes) or None,
+        )
+    setup = message.totp_setup if message.HasField("totp_setup") else None
+    return schemas.StaffSignInChallenge(
+        next_step=enum_value(identity_pb2.StaffSignInStep, message.next_step),
+        challenge_token=message.challenge_token,
+        challenge_expires_at=when(message, "challenge_expires_at"),
+        totp_setup=schemas.TotpSetup(
+            otpauth_uri=setup.otpauth_uri, qr_svg_data_uri=setup.qr_svg_data_uri
+        )
+        if setup
+        else None,
+    )
+
+
+def security_policy(message: identity_pb2.StaffSecurityPolicy) -> schemas.SecurityPolicy:
+    """A practice's staff security policy."""
+    return schemas.SecurityPolicy(
+        second_factor_required=message.second_factor_required,
+        updated_at=when(message, "updated_at"),
+        updated_by=_text(message.updated_by),
+    )

@@ -8,6 +8,13 @@ from collections.abc import Mapping
 VIEW_PATIENTS = "view_patients"
 EDIT_DEMOGRAPHICS = "edit_demographics"
 ENROLL_PATIENTS = "enroll_patients"
+MANAGE_PERSONNEL = "manage_personnel"
+MANAGE_PRACTICE_SETTINGS = "manage_practice_settings"
+
+# Practice routes a stranger may call: the sign-in steps. Every other one needs a staff session.
+PUBLIC_PRACTICE_ROUTES = frozenset(
+    {("POST", "/v1/practice/sessions"), ("POST", "/v1/practice/sessions/continue")}
+)
 
 # (method, route template) -> permission; None means any signed-in staff member. A practice
 # route missing here answers 500 rather than run unchecked (a unit test keeps it complete).
@@ -19,6 +26,14 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("POST", "/v1/practice/patients/{patient_id}/enroll-now"): ENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/resend-invitation"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/patients/{patient_id}/proxies"): VIEW_PATIENTS,
+    ("POST", "/v1/practice/staff/me/password"): None,
+    ("GET", "/v1/practice/staff"): MANAGE_PERSONNEL,
+    ("POST", "/v1/practice/staff"): MANAGE_PERSONNEL,
+    ("GET", "/v1/practice/staff/{staff_id}"): MANAGE_PERSONNEL,
+    ("PATCH", "/v1/practice/staff/{staff_id}"): MANAGE_PERSONNEL,
+    ("POST", "/v1/practice/staff/{staff_id}/deactivate"): MANAGE_PERSONNEL,
+    ("GET", "/v1/practice/security-policy"): MANAGE_PRACTICE_SETTINGS,
+    ("PUT", "/v1/practice/security-policy"): MANAGE_PRACTICE_SETTINGS,
 }
 
 

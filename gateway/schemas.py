@@ -296,3 +296,102 @@ class Health(BaseModel):
     """The gateway process is alive."""
 
     status: Literal["ok"]
+
+
+# Practice staff: personnel, sign-in steps, security policy (S1, S2).
+
+StaffSignInStep = Literal["change_password", "enroll_second_factor", "second_factor"]
+PermissionName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+StaffId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class StaffSignedIn(StaffSession):
+    """A new staff session. Right after the authenticator app is set up, `recovery_codes` holds
+    ten single-use codes, shown this once: keep them somewhere safe."""
+
+    recovery_codes: list[str] | None = None
+
+
+class TotpSetup(BaseModel):
+    """What an authenticator app needs: scan the QR code, or enter the otpauth URI."""
+
+    otpauth_uri: str
+    qr_svg_data_uri: str
+
+
+class StaffSignInChallenge(BaseModel):
+    """The sign-in is not complete: do `next_step`, then continue with the challenge token."""
+
+    next_step: StaffSignInStep
+    challenge_token: str
+    challenge_expires_at: datetime | None
+    totp_setup: TotpSetup | None = None
+
+
+class StaffSignInContinue(_Request):
+    """The challenge token and exactly one answer: the one its step asks for."""
+
+    challenge_token: Secret
+    new_password: Password | None = None
+    totp_code: Code | None = None
+    recovery_code: Code | None = None
+
+    def answers(self) -> dict[str, str]:
+        """The answers given, by field name; a valid request has exactly one."""
+        given = {"new_password": self.new_password, "totp_code": self.totp_code}
+        given["recovery_code"] = self.recovery_code
+        return {name: value for name, value in given.items() if value is not None}
+
+
+class NewStaffMember(_Request):
+    """A staff member to add (S1): they change this initial password at first sign-in."""
+
+    user_id: Username
+    password: Password
+    first_name: Name
+    last_name: Name
+    permissions: list[PermissionName] = Field(default=[], max_length=32)
+    copy_permissions_from_staff_id: StaffId | None = None
+
+
+class StaffMemberDetails(Staff):
+    """A staff member of the practice, as the personnel list shows them."""
+
+    active: bool
+    deactivated_at: datetime | None
+    second_factor_enrolled: bool
+    password_change_required: bool
+    created_at: datetime | None
+
+
+class StaffList(BaseModel):
+    """Every staff member of the practice."""
+
+    staff: list[StaffMemberDetails]
+
+
+class PermissionsUpdate(_Request):
+    """The permissions the staff member holds from now on."""
+
+    permissions: list[PermissionName] = Field(max_length=32)
+
+
+class PasswordChange(_Request):
+    """The signed-in staff member's current password and the new one."""
+
+    current_password: Password
+    new_password: Password
+
+
+class SecurityPolicy(BaseModel):
+    """How the practice's staff sign in; `updated_by` is null while it is the default."""
+
+    second_factor_required: bool
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class SecurityPolicyUpdate(_Request):
+    """Whether the practice's staff must sign in with a second factor."""
+
+    second_factor_required: bool

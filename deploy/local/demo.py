@@ -1,4 +1,8 @@
-"""Demo data for the embedded default: a practice and its administrator, made idempotently."""
+"""Demo data for the embedded default: a practice and its administrator, made idempotently.
+
+The demo relaxes what production requires, explicitly and on the record: the practice's staff
+sign in without a second factor, and the administrator keeps the documented password.
+"""
 
 from __future__ import annotations
 
@@ -60,6 +64,12 @@ def seed(shared: Settings) -> DemoCredentials:
             first_name="Avery",
             last_name="Admin",
             permissions=ADMIN_PERMISSIONS,
+            skip_password_change=True,
+        )
+    )
+    identity.SetStaffSecurityPolicy(
+        identity_pb2.SetStaffSecurityPolicyRequest(
+            practice_id=practice.practice_id, second_factor_required=False
         )
     )
     return DemoCredentials(practice.name, ADMIN_USER_ID, ADMIN_PASSWORD)
@@ -74,6 +84,9 @@ Vestibule is running.
   API document   {shared.portal_url}/openapi.json
   Practice       {credentials.practice_name}
   Administrator  user ID {credentials.user_id}   password {credentials.password}
+                 (demo only: this practice signs in without a second factor, and this
+                 password need not be changed at first sign-in; staff you add must change
+                 theirs, and production practices require an authenticator app)
   Mail           {mail_folder}   (list: .venv/bin/python -m deploy.local.mailsink list)
   SMS            {shared.data_dir.resolve() / "sms"}
 

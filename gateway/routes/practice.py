@@ -10,17 +10,9 @@ from vestibule.identity.v1 import identity_pb2
 from vestibule.proxy.v1 import proxy_pb2
 
 from gateway import convert, schemas
-from gateway.auth import (
-    STAFF_COOKIE,
-    STAFF_PATH,
-    Principal,
-    clear_session_cookie,
-    set_session_cookie,
-    signed_in_staff,
-)
+from gateway.auth import STAFF_COOKIE, STAFF_PATH, Principal, clear_session_cookie, signed_in_staff
 from gateway.clients import Clients, clients
-from gateway.ratelimit import rate_limited
-from gateway.routes.common import device_label, idempotency_key, problem_responses
+from gateway.routes.common import idempotency_key, problem_responses
 
 router = APIRouter(prefix=STAFF_PATH, tags=["practice"])
 
@@ -30,39 +22,6 @@ Staff = Annotated[Principal, Depends(signed_in_staff)]
 PatientId = Annotated[str, Path(min_length=1, max_length=128)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 _SIGNED_IN = problem_responses(401, 403, 404, 409)
-
-
-@router.post(
-    "/sessions",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(rate_limited("sign_in"))],
-    responses=problem_responses(401),
-)
-def sign_in(
-    body: schemas.StaffSignIn,
-    response: Response,
-    services: Services,
-    device: Annotated[str, Depends(device_label)],
-) -> schemas.StaffSession:
-    """Signs a staff member in; the session token is returned and set as a cookie."""
-    answer = services.identity.StaffSignIn(
-        identity_pb2.StaffSignInRequest(
-            user_id=body.user_id, password=body.password, device_label=device
-        )
-    )
-    session = schemas.StaffSession(
-        session_token=answer.session_token,
-        expires_at=convert.when(answer, "expires_at"),
-        staff=convert.staff(answer.staff_member),
-    )
-    set_session_cookie(
-        response,
-        name=STAFF_COOKIE,
-        path=STAFF_PATH,
-        token=session.session_token,
-        expires_at=session.expires_at,
-    )
-    return session
 
 
 @router.delete("/sessions/current", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)

@@ -20,6 +20,15 @@ class PrincipalKind(StrEnum):
     STAFF = "staff"
 
 
+class StaffStep(StrEnum):
+    """Where a staff sign-in stands: a session, or the step its challenge continues."""
+
+    SESSION = "session"
+    CHANGE_PASSWORD = "change_password"  # noqa: S105 - a step name, not a password
+    ENROLL_SECOND_FACTOR = "enroll_second_factor"
+    SECOND_FACTOR = "second_factor"
+
+
 class CodeChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
@@ -50,6 +59,8 @@ RESENDS_PER_WINDOW = 5
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
 DEVICE_LABEL_MAX_LENGTH = 200
+CHALLENGE_LIFETIME = timedelta(minutes=10)
+RECOVERY_CODES = 10
 
 
 def unknown_permissions(names: list[str]) -> list[str]:
@@ -90,3 +101,18 @@ def resend_wait(resends: Sequence[datetime], now: datetime) -> timedelta | None:
         waits.append(recent[-RESENDS_PER_WINDOW] + RESEND_WINDOW - now)
     wait = max(waits)
     return wait if wait > timedelta(0) else None
+
+
+def next_staff_step(
+    *, password_change_required: bool, second_factor_enrolled: bool, second_factor_required: bool
+) -> StaffStep:
+    """What a staff member whose password is right does next (S2): replace an initial password
+    first; then enter a code when an authenticator app is set up (even where the practice does
+    not require one), set one up when the practice requires it, else the session opens."""
+    if password_change_required:
+        return StaffStep.CHANGE_PASSWORD
+    if second_factor_enrolled:
+        return StaffStep.SECOND_FACTOR
+    if second_factor_required:
+        return StaffStep.ENROLL_SECOND_FACTOR
+    return StaffStep.SESSION

@@ -174,3 +174,73 @@ class HashingBusy(ResourceExhausted):
             "Many people are signing in right now. Try again in a moment.",
             retry_after=timedelta(seconds=1),
         )
+
+
+class StaffMemberNotFound(NotFound):
+    """No staff member of this practice has this ID; another practice's is not revealed (S3)."""
+
+    reason = "STAFF_MEMBER_NOT_FOUND"
+
+    def __init__(self, field: str = "staff_id") -> None:
+        super().__init__(
+            "No staff member of your practice has this ID. Check the ID in the staff list.",
+            violations=[FieldViolation(field, "Not a staff member of this practice.")],
+        )
+
+
+class CannotDeactivateSelf(FailedPrecondition):
+    """A staff member tried to deactivate themselves, which could leave no administrator."""
+
+    reason = "CANNOT_DEACTIVATE_SELF"
+
+    def __init__(self) -> None:
+        super().__init__("You cannot deactivate yourself. Ask another administrator to do it.")
+
+
+class ChallengeEnded(Unauthenticated):
+    """The sign-in challenge token is unknown, expired, used, or its login locked or ended."""
+
+    reason = "SIGN_IN_CHALLENGE_ENDED"
+
+    def __init__(self) -> None:
+        super().__init__("This sign-in step has expired or was already used. Sign in again.")
+
+
+class WrongSecondFactorCode(InvalidArgument):
+    """The authenticator or recovery code is wrong or already used; the failure counts toward
+    the lockout (I11), so it is kept."""
+
+    reason = "WRONG_SECOND_FACTOR_CODE"
+    keeps_changes = True
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            "That code is not right. Enter the current code from your authenticator app, or an "
+            "unused recovery code; repeated wrong codes lock the sign-in for a while.",
+            violations=[FieldViolation(field, "Wrong or already used.")],
+        )
+
+
+class PasswordUnchanged(InvalidArgument):
+    """The new password is the one it replaces."""
+
+    reason = "PASSWORD_UNCHANGED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Choose a new password that differs from your current one.",
+            violations=[FieldViolation("new_password", "Same as the current password.")],
+        )
+
+
+class WrongCurrentPassword(InvalidArgument):
+    """The current password given to change it is wrong; counted toward the lockout (I11)."""
+
+    reason = "WRONG_CURRENT_PASSWORD"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your current password is not right. Enter it again.",
+            violations=[FieldViolation("current_password", "Does not match.")],
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
@@ -71,6 +71,56 @@ class StaffMember(Base):
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The initial password must be replaced at the next sign-in (S1).
+    password_change_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Set when deactivated: no sign-in, every session ended.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The authenticator app's secret, sealed (it must be readable to check codes); pending until
+    # `totp_enabled_at` is set by a first right code.
+    totp_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The time step of the last accepted code: a code of that step or an earlier one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class StaffRecoveryCode(Base):
+    """A single-use recovery code of a staff member's second factor; only its keyed hash."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StaffSignInChallenge(Base):
+    """One pending step of a staff sign-in; the token is kept only as its hash."""
+
+    __tablename__ = "staff_sign_in_challenges"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when answered, replaced, or ended by a lockout or deactivation.
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StaffSecurityPolicy(Base):
+    """How a practice's staff sign in; a practice without a row requires a second factor."""
+
+    __tablename__ = "staff_security_policies"
+
+    practice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    second_factor_required: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class AuthSession(Base):

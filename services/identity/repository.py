@@ -8,7 +8,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.identity.domain import PrincipalKind
-from services.identity.models import Account, AuthSession, StaffMember, Verification
+from services.identity.models import (
+    Account,
+    AuthSession,
+    StaffMember,
+    StaffRecoveryCode,
+    StaffSecurityPolicy,
+    StaffSignInChallenge,
+    Verification,
+)
 
 
 def account(session: Session, account_id: str, *, for_update: bool = False) -> Account | None:
@@ -99,3 +107,75 @@ def login_for_update(
 
 def auth_session_by_token_hash(session: Session, token_hash: str) -> AuthSession | None:
     return session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash))
+
+
+def practice_staff_member(
+    session: Session, practice_id: str, staff_id: str, *, for_update: bool = False
+) -> StaffMember | None:
+    """The staff member only if they belong to `practice_id` (S3)."""
+    query = select(StaffMember).where(
+        StaffMember.id == staff_id, StaffMember.practice_id == practice_id
+    )
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def practice_staff(session: Session, practice_id: str) -> list[StaffMember]:
+    """Every staff member of the practice, by family name, given name, user ID."""
+    return list(
+        session.scalars(
+            select(StaffMember)
+            .where(StaffMember.practice_id == practice_id)
+            .order_by(StaffMember.last_name, StaffMember.first_name, StaffMember.user_id_key)
+        )
+    )
+
+
+def end_sessions(session: Session, kind: PrincipalKind, principal_id: str, now: datetime) -> None:
+    """Ends every open session of the principal at once."""
+    session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.kind == kind,
+            AuthSession.principal_id == principal_id,
+            AuthSession.ended_at.is_(None),
+        )
+        .values(ended_at=now)
+    )
+
+
+def end_challenges(session: Session, staff_id: str, now: datetime) -> None:
+    """Ends every pending sign-in challenge of the staff member."""
+    session.execute(
+        update(StaffSignInChallenge)
+        .where(
+            StaffSignInChallenge.staff_id == staff_id,
+            StaffSignInChallenge.consumed_at.is_(None),
+        )
+        .values(consumed_at=now)
+    )
+
+
+def challenge_by_token_hash(session: Session, token_hash: str) -> StaffSignInChallenge | None:
+    """The challenge, locked while it is answered."""
+    return session.scalar(
+        select(StaffSignInChallenge)
+        .where(StaffSignInChallenge.token_hash == token_hash)
+        .with_for_update()
+    )
+
+
+def unused_recovery_codes(session: Session, staff_id: str) -> list[StaffRecoveryCode]:
+    return list(
+        session.scalars(
+            select(StaffRecoveryCode).where(
+                StaffRecoveryCode.staff_id == staff_id, StaffRecoveryCode.used_at.is_(None)
+            )
+        )
+    )
+
+
+def security_policy(
+    session: Session, practice_id: str, *, for_update: bool = False
+) -> StaffSecurityPolicy | None:
+    query = select(StaffSecurityPolicy).where(StaffSecurityPolicy.practice_id == practice_id)
+    return session.scalar(query.with_for_update() if for_update else query)

@@ -16,48 +16,12 @@ from services.common.crypto import Keyring
 from services.common.db import new_id
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
-from services.identity import codes, contacts, domain, passwords, repository, usernames
+from services.identity import checks, codes, contacts, passwords, repository, usernames
 from services.identity.codes import CodeDestination
 from services.identity.domain import AccountState
-from services.identity.errors import (
-    AccountNotFound,
-    EmailTaken,
-    InvalidRequest,
-    UsernameTaken,
-    WeakPassword,
-)
+from services.identity.errors import AccountNotFound, EmailTaken, InvalidRequest, UsernameTaken
 from services.identity.hashing import PasswordHashing
-from services.identity.models import Account, StaffMember
-
-IDEMPOTENCY_KEY_MAX_LENGTH = 128
-NAME_MAX_LENGTH = 100
-
-
-def _required(field: str, value: str, max_length: int) -> str:
-    value = value.strip()
-    if not value or len(value) > max_length:
-        raise InvalidRequest(
-            f"Fill in {field.replace('_', ' ')} (at most {max_length} characters).",
-            violations=[FieldViolation(field, f"Required, at most {max_length} characters.")],
-        )
-    return value
-
-
-def _valid_login(login: str, field: str) -> str:
-    problem = usernames.problem(login)
-    if problem:
-        raise InvalidRequest(
-            f"Choose another {field.replace('_', ' ')}: {problem}",
-            violations=[FieldViolation(field, problem)],
-        )
-    return usernames.normalize(login)
-
-
-def _hashed_if_acceptable(hashing: PasswordHashing, password: str, login: str) -> str:
-    check = passwords.check(password, username=login)
-    if not check.acceptable:
-        raise WeakPassword({r.name: r.description for r in check.unmet})
-    return hashing.hash(passwords.normalize(password))
+from services.identity.models import Account
 
 
 def check_password(*, password: str, username: str) -> passwords.PasswordCheck:
@@ -87,7 +51,7 @@ def prepare_account(
     hashing: PasswordHashing, *, username: str, password: str, email: str, cell_phone: str
 ) -> NewAccount:
     """Checks a registration (I1, I2, I5) and hashes its password; touches no database."""
-    name = _valid_login(username, "username")
+    name = checks.valid_login(username, "username")
     if not email.strip() and not cell_phone.strip():
         raise InvalidRequest(
             "Enter an email address or a cell phone, so we can send you a verification code.",
@@ -100,7 +64,7 @@ def prepare_account(
     phone = contacts.normalize_cell_phone(cell_phone) if cell_phone.strip() else None
     return NewAccount(
         username=name,
-        password_hash=_hashed_if_acceptable(hashing, password, name),
+        password_hash=checks.hashed_if_acceptable(hashing, password, name),
         email=normalized_email,
         cell_phone=phone,
     )
@@ -123,7 +87,7 @@ def register_account(
 
     A retry with the same idempotency key returns the first account and queues nothing.
     """
-    key = _required("idempotency_key", idempotency_key, IDEMPOTENCY_KEY_MAX_LENGTH)
+    key = checks.required("idempotency_key", idempotency_key, checks.IDEMPOTENCY_KEY_MAX_LENGTH)
     existing = repository.account_by_idempotency_key(session, key)
     if existing is not None:
         return _registration(existing)
@@ -162,79 +126,3 @@ def get_account(session: Session, *, account_id: str) -> Account:
     if account is None:
         raise AccountNotFound()
     return account
-
-
-@dataclass(frozen=True)
-class NewStaffMember:
-    """A staff member that passed every check, with the password already hashed."""
-
-    practice_id: str
-    user_id: str
-    first_name: str
-    last_name: str
-    permissions: list[str]
-    password_hash: str
-
-
-def prepare_staff_member(
-    hashing: PasswordHashing,
-    *,
-    practice_id: str,
-    user_id: str,
-    password: str,
-    first_name: str,
-    last_name: str,
-    permissions: list[str],
-) -> NewStaffMember:
-    """Checks a new staff member (S1, I1, I2) and hashes the password; touches no database."""
-    unknown = domain.unknown_permissions(permissions)
-    if unknown:
-        raise InvalidRequest(
-            f"Choose permissions from the list; unknown: {', '.join(unknown)}.",
-            violations=[FieldViolation("permissions", f"Unknown: {name}") for name in unknown],
-        )
-    practice = _required("practice_id", practice_id, 64)
-    first = _required("first_name", first_name, NAME_MAX_LENGTH)
-    last = _required("last_name", last_name, NAME_MAX_LENGTH)
-    login = _valid_login(user_id, "user_id")
-    return NewStaffMember(
-        practice_id=practice,
-        user_id=login,
-        first_name=first,
-        last_name=last,
-        permissions=sorted(set(permissions)),
-        password_hash=_hashed_if_acceptable(hashing, password, login),
-    )
-
-
-def create_staff_member(
-    session: Session, *, idempotency_key: str, new: NewStaffMember
-) -> StaffMember:
-    """Adds a staff member to a practice (S1); a retry with the same key returns the first one."""
-    key = _required("idempotency_key", idempotency_key, IDEMPOTENCY_KEY_MAX_LENGTH)
-    existing = repository.staff_member_by_idempotency_key(session, key)
-    if existing is not None:
-        return existing
-    user_id_key = usernames.username_key(new.user_id)
-    if repository.staff_member_by_user_id_key(session, user_id_key) is not None:
-        raise UsernameTaken("user_id", "user ID")
-    member = StaffMember(
-        id=new_id(),
-        idempotency_key=key,
-        practice_id=new.practice_id,
-        user_id=new.user_id,
-        user_id_key=user_id_key,
-        first_name=new.first_name,
-        last_name=new.last_name,
-        password_hash=new.password_hash,
-        permissions=new.permissions,
-    )
-    try:
-        with session.begin_nested():
-            session.add(member)
-    except IntegrityError:
-        existing = repository.staff_member_by_idempotency_key(session, key)
-        if existing is not None:
-            return existing
-        raise UsernameTaken("user_id", "user ID") from None
-    return member

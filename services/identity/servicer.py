@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.common.crypto import Keyring
@@ -14,8 +11,9 @@ from services.common.outbox import Outbox
 from services.identity import codes, notices, service, sessions
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
-from services.identity.models import Account, StaffMember
+from services.identity.models import Account
 from services.identity.settings import IdentitySettings
+from services.identity.staff_servicer import StaffRpcs, timestamp
 
 STATES = {
     AccountState.PENDING: identity_pb2.ACCOUNT_STATE_PENDING,
@@ -38,34 +36,19 @@ KINDS = {
 }
 
 
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 def _account(row: Account) -> identity_pb2.Account:
     return identity_pb2.Account(
         account_id=row.id,
         username=row.username,
         state=STATES[AccountState(row.state)],
         verified_email=row.verified_email or "",
-        created_at=_timestamp(row.created_at),
+        created_at=timestamp(row.created_at),
     )
 
 
-def _staff_member(row: StaffMember) -> identity_pb2.StaffMember:
-    return identity_pb2.StaffMember(
-        staff_id=row.id,
-        practice_id=row.practice_id,
-        user_id=row.user_id,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        permissions=row.permissions,
-    )
+class IdentityServicer(StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
+    """Every identity RPC; the staff ones live in `StaffRpcs`."""
 
-
-class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(
         self,
         database: Database,
@@ -163,21 +146,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         assert isinstance(signed_in.principal, Account)
         return identity_pb2.SignInResponse(
             session_token=signed_in.token,
-            expires_at=_timestamp(signed_in.expires_at),
+            expires_at=timestamp(signed_in.expires_at),
             account=_account(signed_in.principal),
-        )
-
-    def StaffSignIn(
-        self, request: identity_pb2.StaffSignInRequest, context: grpc.ServicerContext
-    ) -> identity_pb2.StaffSignInResponse:
-        signed_in = self._sign_in(
-            PrincipalKind.STAFF, request.user_id, request.password, request.device_label
-        )
-        assert isinstance(signed_in.principal, StaffMember)
-        return identity_pb2.StaffSignInResponse(
-            session_token=signed_in.token,
-            expires_at=_timestamp(signed_in.expires_at),
-            staff_member=_staff_member(signed_in.principal),
         )
 
     def SignOut(
@@ -197,7 +167,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             principal_id=principal.principal_id,
             practice_id=principal.practice_id,
             permissions=principal.permissions,
-            expires_at=_timestamp(principal.expires_at),
+            expires_at=timestamp(principal.expires_at),
         )
 
     def GetAccount(
@@ -206,24 +176,6 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         with self._database.transaction() as session:
             account = service.get_account(session, account_id=request.account_id)
         return identity_pb2.GetAccountResponse(account=_account(account))
-
-    def CreateStaffMember(
-        self, request: identity_pb2.CreateStaffMemberRequest, context: grpc.ServicerContext
-    ) -> identity_pb2.CreateStaffMemberResponse:
-        new = service.prepare_staff_member(
-            self._hashing,
-            practice_id=request.practice_id,
-            user_id=request.user_id,
-            password=request.password,
-            first_name=request.first_name,
-            last_name=request.last_name,
-            permissions=list(request.permissions),
-        )
-        with self._database.transaction() as session:
-            member = service.create_staff_member(
-                session, idempotency_key=request.idempotency_key, new=new
-            )
-        return identity_pb2.CreateStaffMemberResponse(staff_member=_staff_member(member))
 
     def SendAccountNotice(
         self, request: identity_pb2.SendAccountNoticeRequest, context: grpc.ServicerContext

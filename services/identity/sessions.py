@@ -1,7 +1,8 @@
 """Sign-in and session use cases (I10, I11, X3) for accounts and staff alike.
 
 A sign-in runs in three steps so that no database lock is held while argon2 runs:
-`find_credential` (read), `check_credential` (hash, no database), `complete_sign_in` (write).
+`find_credential` (read), `check_credential` (hash, no database), then a write:
+`complete_sign_in` for accounts, `confirm_password` and `staff_sign_in.after_password` for staff.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Principal:
 def find_credential(session: Session, *, kind: PrincipalKind, login: str) -> Credential:
     """The stored hash of the account (by username) or staff member (by user ID), any case."""
     row = repository.login_by_key(session, kind, usernames.username_key(login))
-    if row is None or domain.is_locked(row.locked_until, utcnow()):
+    if row is None or domain.is_locked(row.locked_until, utcnow()) or _is_deactivated(row):
         return Credential(kind)
     return Credential(kind, row.id, row.password_hash)
 
@@ -61,6 +62,66 @@ def find_credential(session: Session, *, kind: PrincipalKind, login: str) -> Cre
 def check_credential(hashing: PasswordHashing, credential: Credential, password: str) -> Verdict:
     """Verifies the password; takes as long whether the login exists or not (X3)."""
     return hashing.verify(credential.password_hash, passwords.normalize(password))
+
+
+def _is_deactivated(row: Account | StaffMember) -> bool:
+    return isinstance(row, StaffMember) and row.deactivated_at is not None
+
+
+def confirm_password(
+    session: Session, *, credential: Credential, verdict: Verdict
+) -> Account | StaffMember:
+    """The login, locked, when the password was right (the failure count is cleared, a weaker
+    hash replaced); a wrong one is counted: the fifth in a row locks the login for 15 minutes
+    (I11). Every refusal is the same BadCredentials (X3), which keeps the count."""
+    if credential.principal_id is None:
+        raise BadCredentials()
+    row = repository.login_for_update(session, credential.kind, credential.principal_id)
+    now = utcnow()
+    # A hash changed since the first step (password reset, rehash) makes the verdict stale.
+    if (
+        row is None
+        or row.password_hash != credential.password_hash
+        or domain.is_locked(row.locked_until, now)
+        or _is_deactivated(row)
+    ):
+        raise BadCredentials()
+    if not verdict.matches:
+        count_failure(row, now)
+        raise BadCredentials()
+    row.failed_sign_ins, row.locked_until = 0, None
+    if verdict.new_hash:
+        row.password_hash = verdict.new_hash
+    return row
+
+
+def count_failure(row: Account | StaffMember, now: datetime) -> None:
+    """Counts one wrong password or code against the login's lockout (I11)."""
+    count = domain.after_wrong_password(row.failed_sign_ins, now)
+    row.failed_sign_ins, row.locked_until = count.failed, count.locked_until
+
+
+def open_session(
+    session: Session,
+    *,
+    kind: PrincipalKind,
+    row: Account | StaffMember,
+    device_label: str,
+    lifetime: timedelta,
+) -> SignedIn:
+    """Opens a session for the login on one device; the token is returned once."""
+    token = new_token()
+    opened = AuthSession(
+        token_hash=token_hash(token),
+        kind=kind,
+        principal_id=row.id,
+        practice_id=row.practice_id if isinstance(row, StaffMember) else None,
+        device_label=device_label.strip()[: domain.DEVICE_LABEL_MAX_LENGTH],
+        expires_at=utcnow() + lifetime,
+    )
+    session.add(opened)
+    session.flush()
+    return SignedIn(token=token, expires_at=opened.expires_at, principal=row)
 
 
 def complete_sign_in(
@@ -71,41 +132,14 @@ def complete_sign_in(
     device_label: str,
     lifetime: timedelta,
 ) -> SignedIn:
-    """Opens a session for a right password, or counts a wrong one: the fifth in a row locks
-    the login for 15 minutes (I11). Every refusal is the same BadCredentials (X3), which keeps
-    the count; ActivationPending keeps the cleared count of a right password."""
-    if credential.principal_id is None:
-        raise BadCredentials()
-    row = repository.login_for_update(session, credential.kind, credential.principal_id)
-    now = utcnow()
-    # A hash changed since the first step (password reset, rehash) makes the verdict stale.
-    if (
-        row is None
-        or row.password_hash != credential.password_hash
-        or domain.is_locked(row.locked_until, now)
-    ):
-        raise BadCredentials()
-    if not verdict.matches:
-        count = domain.after_wrong_password(row.failed_sign_ins, now)
-        row.failed_sign_ins, row.locked_until = count.failed, count.locked_until
-        raise BadCredentials()
-    row.failed_sign_ins, row.locked_until = 0, None
-    if verdict.new_hash:
-        row.password_hash = verdict.new_hash
+    """Opens an account's session for a right password (see `confirm_password`);
+    ActivationPending keeps the cleared count of a right password."""
+    row = confirm_password(session, credential=credential, verdict=verdict)
     if isinstance(row, Account) and row.state != AccountState.ACTIVE:
         raise ActivationPending()
-    token = new_token()
-    opened = AuthSession(
-        token_hash=token_hash(token),
-        kind=credential.kind,
-        principal_id=row.id,
-        practice_id=row.practice_id if isinstance(row, StaffMember) else None,
-        device_label=device_label.strip()[: domain.DEVICE_LABEL_MAX_LENGTH],
-        expires_at=now + lifetime,
+    return open_session(
+        session, kind=credential.kind, row=row, device_label=device_label, lifetime=lifetime
     )
-    session.add(opened)
-    session.flush()
-    return SignedIn(token=token, expires_at=opened.expires_at, principal=row)
 
 
 def _live_session(session: Session, token: str) -> AuthSession | None:
@@ -124,7 +158,7 @@ def resolve_session(session: Session, *, token: str) -> Principal:
     if opened.kind == PrincipalKind.ACCOUNT:
         return Principal(PrincipalKind.ACCOUNT, opened.principal_id, "", [], opened.expires_at)
     member = repository.staff_member(session, opened.principal_id)
-    if member is None:
+    if member is None or member.deactivated_at is not None:
         raise SessionEnded()
     return Principal(
         PrincipalKind.STAFF, member.id, member.practice_id, member.permissions, opened.expires_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.permissions import PRACTICE_ROUTES
+from gateway.permissions import PRACTICE_ROUTES, PUBLIC_PRACTICE_ROUTES
 from services.common.settings import Settings
 from tests.unit.test_gateway_doubles import gateway_for
 
@@ -26,10 +26,15 @@ def test_the_practice_routes_are_found():
 
 
 # rule S2
-def test_every_practice_route_but_sign_in_has_a_permission_entry_S2():
-    missing = _practice_routes() - {SIGN_IN} - set(PRACTICE_ROUTES)
+def test_every_practice_route_but_the_sign_in_steps_has_a_permission_entry_S2():
+    missing = _practice_routes() - PUBLIC_PRACTICE_ROUTES - set(PRACTICE_ROUTES)
     assert not missing, f"add these routes to gateway.permissions.PRACTICE_ROUTES: {missing}"
 
 
 def test_the_table_names_no_route_that_does_not_exist():
-    assert set(PRACTICE_ROUTES) <= _practice_routes() - {SIGN_IN}
+    assert set(PRACTICE_ROUTES) <= _practice_routes() - PUBLIC_PRACTICE_ROUTES
+
+
+def test_the_public_practice_routes_exist_and_are_only_the_sign_in_steps():
+    assert PUBLIC_PRACTICE_ROUTES <= _practice_routes()
+    assert all(path.startswith("/v1/practice/sessions") for _, path in PUBLIC_PRACTICE_ROUTES)

@@ -1,0 +1,160 @@
+"""Identity over real gRPC: practice personnel, tenancy and the security policy (S1, S2, S3)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from services.common.context import ACTOR_KEY
+from tests.service.test_identity_staff_support import (
+    NEW_PASSWORD,
+    ready_staff,
+    refused,
+    session_of,
+    sign_in,
+    staff_request,
+)
+from tests.service.test_identity_support import PASSWORD, UNREACHABLE_NOTIFY, start_identity
+
+
+@pytest.fixture
+def stub(start_service, shared_settings):
+    identity = start_identity(start_service, shared_settings, UNREACHABLE_NOTIFY)
+    with grpc.insecure_channel(identity.address) as channel:
+        yield identity_pb2_grpc.IdentityServiceStub(channel)
+
+
+def _resolve(stub, token: str) -> identity_pb2.ResolveSessionResponse:
+    return stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=token), timeout=5)
+
+
+# rule S1
+def test_new_staff_get_the_permissions_copied_from_a_colleague_S1(stub):
+    mentor = ready_staff(stub, "Mentor01", permissions=["view_reports", "view_patients"])
+    request = staff_request(permissions=["enroll_patients"])
+    request.copy_permissions_from_staff_id = mentor.staff_id
+    created = stub.CreateStaffMember(request, timeout=10).staff_member
+    assert list(created.permissions) == ["enroll_patients", "view_patients", "view_reports"]
+    assert created.password_change_required
+
+
+# rule S1, S3
+def test_permissions_cannot_be_copied_from_another_practice_S1_S3(stub):
+    elsewhere = ready_staff(stub, "Elsewhere1", practice_id="practice-2")
+    request = staff_request(copy_permissions_from_staff_id=elsewhere.staff_id)
+    assert refused(stub.CreateStaffMember, request).code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("rpc", "message", "extra"),
+    [
+        ("GetStaffMember", identity_pb2.GetStaffMemberRequest, {}),
+        ("UpdateStaffPermissions", identity_pb2.UpdateStaffPermissionsRequest, {}),
+        ("DeactivateStaffMember", identity_pb2.DeactivateStaffMemberRequest, {}),
+        (
+            "ChangeStaffPassword",
+            identity_pb2.ChangeStaffPasswordRequest,
+            {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        ),
+    ],
+)
+# rule S3
+def test_another_practice_staff_member_is_not_found_S3(stub, rpc, message, extra):
+    other = ready_staff(stub, "Elsewhere1", practice_id="practice-2")
+    request = message(practice_id="practice-1", staff_id=other.staff_id, **extra)
+    assert refused(getattr(stub, rpc), request).code() == grpc.StatusCode.NOT_FOUND
+    assert stub.GetStaffMember(
+        identity_pb2.GetStaffMemberRequest(practice_id="practice-2", staff_id=other.staff_id)
+    ).staff_member.active
+
+
+# rule S3
+def test_the_staff_list_holds_only_the_practice_own_staff_S3(stub):
+    ours = ready_staff(stub, "OurDesk01")
+    ready_staff(stub, "Elsewhere1", practice_id="practice-2")
+    listed = stub.ListStaffMembers(identity_pb2.ListStaffMembersRequest(practice_id="practice-1"))
+    assert [m.staff_id for m in listed.staff_members] == [ours.staff_id]
+
+
+# rule S1
+def test_changed_permissions_apply_to_open_sessions_at_once_S1(stub):
+    member = ready_staff(stub)
+    token = session_of(stub)
+    stub.UpdateStaffPermissions(
+        identity_pb2.UpdateStaffPermissionsRequest(
+            practice_id="practice-1", staff_id=member.staff_id, permissions=["view_reports"]
+        ),
+        timeout=5,
+    )
+    assert list(_resolve(stub, token).permissions) == ["view_reports"]
+
+
+# rule S1
+def test_deactivation_ends_every_session_and_sign_in_S1(stub):
+    member = ready_staff(stub)
+    tokens = [session_of(stub), session_of(stub)]
+    deactivated = stub.DeactivateStaffMember(
+        identity_pb2.DeactivateStaffMemberRequest(
+            practice_id="practice-1", staff_id=member.staff_id
+        ),
+        timeout=5,
+    ).staff_member
+    assert not deactivated.active and deactivated.HasField("deactivated_at")
+    for token in tokens:
+        error = refused(
+            stub.ResolveSession, identity_pb2.ResolveSessionRequest(session_token=token)
+        )
+        assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    error = refused(
+        stub.StaffSignIn, identity_pb2.StaffSignInRequest(user_id="FrontDesk1", password=PASSWORD)
+    )
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+# rule S1
+def test_a_staff_member_cannot_deactivate_themselves_S1(stub):
+    member = ready_staff(stub)
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.DeactivateStaffMember(
+            identity_pb2.DeactivateStaffMemberRequest(
+                practice_id="practice-1", staff_id=member.staff_id
+            ),
+            metadata=[(ACTOR_KEY, f"staff:{member.staff_id}")],
+            timeout=5,
+        )
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+# rule S1, I2, I11
+def test_changing_the_own_password_needs_the_current_one_S1_I2_I11(stub):
+    member = ready_staff(stub)
+    change = identity_pb2.ChangeStaffPasswordRequest(
+        practice_id="practice-1",
+        staff_id=member.staff_id,
+        current_password="Not-The-Password-1",
+        new_password=NEW_PASSWORD,
+    )
+    assert refused(stub.ChangeStaffPassword, change).code() == grpc.StatusCode.INVALID_ARGUMENT
+    change.current_password, change.new_password = PASSWORD, "password1"
+    assert refused(stub.ChangeStaffPassword, change).code() == grpc.StatusCode.INVALID_ARGUMENT
+    change.new_password = NEW_PASSWORD
+    stub.ChangeStaffPassword(change, timeout=10)
+    assert sign_in(stub, password=NEW_PASSWORD).session_token
+
+
+# rule S2
+def test_a_practice_requires_a_second_factor_until_it_relaxes_it_explicitly_S2(stub):
+    get = identity_pb2.GetStaffSecurityPolicyRequest(practice_id="practice-9")
+    default = stub.GetStaffSecurityPolicy(get, timeout=5).policy
+    assert default.second_factor_required and not default.updated_by
+    stub.SetStaffSecurityPolicy(
+        identity_pb2.SetStaffSecurityPolicyRequest(
+            practice_id="practice-9", second_factor_required=False
+        ),
+        metadata=[(ACTOR_KEY, "staff:admin-1")],
+        timeout=5,
+    )
+    relaxed = stub.GetStaffSecurityPolicy(get, timeout=5).policy
+    assert not relaxed.second_factor_required
+    assert relaxed.updated_by == "staff:admin-1" and relaxed.HasField("updated_at")
