@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
 from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
 from services.common.outbox import OutboxMessageColumns
 
@@ -143,3 +144,15 @@ class OutboxMessage(OutboxMessageColumns, Base):
     """Calls to other services (verification codes to notify), relayed after commit."""
 
     __tablename__ = "outbox_messages"
+
+
+class AuditRecord(AuditRecordColumns, Base):
+    """One audit record of an identity action (X2), chained to the one before."""
+
+    __tablename__ = "audit_records"
+
+
+class AuditChainHead(AuditChainHeadColumns, Base):
+    """The identity audit chain's last sequence and hash."""
+
+    __tablename__ = "audit_chain_head"

@@ -11,6 +11,7 @@ from services.common.crypto import token_hash
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.identity import repository
+from services.identity.audit import trail
 from services.identity.codes import SEND_NOTIFICATION
 from services.identity.errors import AccountNotFound, InvalidRequest
 
@@ -54,6 +55,14 @@ def send_account_notice(
     account = repository.account(session, account_id) if account_id else None
     if account is None:
         raise AccountNotFound()
+    queued = bool(account.verified_email)
+    trail.record(
+        session,
+        "account.notice.send",
+        f"account:{account.id}",
+        practice_id=practice_id,
+        details={"notice": str(kind), "queued": str(queued).lower()},
+    )
     if not account.verified_email:
         return False
     parameters = {"notice": str(kind)}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
+from services.common.audit import audit_key_info
 from services.common.clients import connect
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.identity.audit import trail
 from services.identity.hashing import PasswordHashing
 from services.identity.models import OutboxMessage
 from services.identity.servicer import IdentityServicer
@@ -23,8 +25,8 @@ def create_server(
     `identity_settings` defaults to `VESTIBULE_IDENTITY_*` from the environment.
     """
     identity_settings = identity_settings or IdentitySettings()
-    database = Database(settings.database_url)
     keyring = shared.keyring()
+    database = Database(settings.database_url, session_info=audit_key_info(keyring))
     notify = connect(shared.notify_address, default_timeout=shared.rpc_timeout_seconds)
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
     servicer = IdentityServicer(
@@ -43,6 +45,7 @@ def create_server(
         database=database,
         workers=[outbox.relay_worker("identity", database, settings.worker_interval_seconds)],
         channels=[notify],
+        audit=trail,
     )
 
 

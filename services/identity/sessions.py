@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.identity import domain, passwords, repository, usernames
+from services.identity.audit import trail
 from services.identity.domain import AccountState, PrincipalKind
 from services.identity.errors import ActivationPending, BadCredentials, SessionEnded
 from services.identity.hashing import PasswordHashing, Verdict
@@ -88,6 +89,15 @@ def confirm_password(
         raise BadCredentials()
     if not verdict.matches:
         count_failure(row, now)
+        if isinstance(row, StaffMember):
+            trail.record(
+                session,
+                "staff.sign_in.failed",
+                f"staff:{row.id}",
+                practice_id=row.practice_id,
+                outcome="failed",
+                details={"step": "password"},
+            )
         raise BadCredentials()
     row.failed_sign_ins, row.locked_until = 0, None
     if verdict.new_hash:

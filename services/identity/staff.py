@@ -12,6 +12,7 @@ from services.common import context
 from services.common.db import new_id, utcnow
 from services.common.errors import FieldViolation
 from services.identity import checks, domain, repository, usernames
+from services.identity.audit import trail
 from services.identity.domain import PrincipalKind
 from services.identity.errors import (
     CannotDeactivateSelf,
@@ -131,6 +132,13 @@ def create_staff_member(
         if existing is not None:
             return existing
         raise UsernameTaken("user_id", "user ID") from None
+    trail.record(
+        session,
+        "staff.create",
+        f"staff:{member.id}",
+        practice_id=member.practice_id,
+        details={"permissions": ",".join(member.permissions)},
+    )
     return member
 
 
@@ -161,7 +169,13 @@ def update_permissions(
     granted = valid_permissions(permissions)
     member = get_staff_member(session, practice_id=practice_id, staff_id=staff_id, for_update=True)
     member.permissions = granted
-    session.flush()
+    trail.record(
+        session,
+        "staff.permissions.update",
+        f"staff:{member.id}",
+        practice_id=member.practice_id,
+        details={"permissions": ",".join(granted)},
+    )
     return member
 
 
@@ -177,7 +191,7 @@ def deactivate(session: Session, *, practice_id: str, staff_id: str) -> StaffMem
         member.deactivated_at = now
         repository.end_sessions(session, PrincipalKind.STAFF, member.id, now)
         repository.end_challenges(session, member.id, now)
-        session.flush()
+        trail.record(session, "staff.deactivate", f"staff:{member.id}", practice_id=practice_id)
     return member
 
 
@@ -203,5 +217,11 @@ def set_security_policy(
     row.second_factor_required = second_factor_required
     row.updated_at = utcnow()
     row.updated_by = context.current().actor[:100]
-    session.flush()
+    trail.record(
+        session,
+        "staff.security_policy.update",
+        f"practice:{practice}",
+        practice_id=practice,
+        details={"second_factor_required": str(second_factor_required).lower()},
+    )
     return SecurityPolicy(practice, second_factor_required, row.updated_by, row)

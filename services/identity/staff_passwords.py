@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
 from services.identity import checks, domain, passwords, sessions
+from services.identity.audit import trail
 from services.identity.errors import PasswordUnchanged, StaffMemberNotFound, WrongCurrentPassword
 from services.identity.hashing import PasswordHashing
 from services.identity.models import StaffMember
@@ -88,5 +89,7 @@ def change_own_password(session: Session, *, practice_id: str, new: NewPassword)
         session, practice_id=practice_id, staff_id=new.on_file.staff_id, for_update=True
     )
     apply(member, new)
-    session.flush()
+    trail.record(
+        session, "staff.password.change", f"staff:{member.id}", practice_id=member.practice_id
+    )
     return member

@@ -13,6 +13,7 @@ from services.common.crypto import Keyring, new_token, token_hash
 from services.common.db import new_id, utcnow
 from services.common.errors import FieldViolation
 from services.identity import domain, repository, sessions, staff, staff_passwords, totp
+from services.identity.audit import trail
 from services.identity.domain import PrincipalKind, StaffStep
 from services.identity.errors import ChallengeEnded, InvalidRequest, WrongSecondFactorCode
 from services.identity.models import StaffMember, StaffRecoveryCode, StaffSignInChallenge
@@ -80,14 +81,7 @@ def advance(
     now = utcnow()
     repository.end_challenges(session, member.id, now)
     if step is StaffStep.SESSION:
-        signed_in = sessions.open_session(
-            session,
-            kind=PrincipalKind.STAFF,
-            row=member,
-            device_label=device_label,
-            lifetime=lifetime,
-        )
-        return Progress(step, signed_in=signed_in)
+        return Progress(step, signed_in=_signed_in(session, member, device_label, lifetime))
     token = new_token()
     challenge = StaffSignInChallenge(
         id=new_id(),
@@ -102,6 +96,33 @@ def advance(
     return Progress(
         step, challenge_token=token, challenge_expires_at=challenge.expires_at, totp_setup=setup
     )
+
+
+def _record(
+    session: Session, member: StaffMember, action: str, outcome: str = "success", **details: str
+) -> None:
+    trail.record(
+        session,
+        action,
+        f"staff:{member.id}",
+        practice_id=member.practice_id,
+        outcome=outcome,
+        details=details,
+    )
+
+
+def _signed_in(
+    session: Session,
+    member: StaffMember,
+    device_label: str,
+    lifetime: timedelta,
+    second_factor: str = "none",
+) -> SignedIn:
+    signed_in = sessions.open_session(
+        session, kind=PrincipalKind.STAFF, row=member, device_label=device_label, lifetime=lifetime
+    )
+    _record(session, member, "staff.sign_in", second_factor=second_factor)
+    return signed_in
 
 
 def open_challenge(session: Session, token: str) -> tuple[StaffSignInChallenge, StaffMember]:
@@ -151,6 +172,7 @@ def complete_password_step(
     _expect(challenge, Answer("new_password", ""))
     staff_passwords.apply(member, new)
     challenge.consumed_at = utcnow()
+    _record(session, member, "staff.password.change", step="change_password")
     return advance(
         session, keyring=keyring, member=member, device_label=device_label, lifetime=lifetime
     )
@@ -208,6 +230,7 @@ def answer_second_factor(
     elif answer.field == "recovery_code":
         right = _right_recovery_code(session, keyring, member, answer.value, now)
     if not right:
+        _record(session, member, "staff.sign_in.failed", "failed", step=answer.field)
         sessions.count_failure(member, now)
         if member.locked_until is not None:
             challenge.consumed_at = now
@@ -218,7 +241,6 @@ def answer_second_factor(
     if StaffStep(challenge.step) is StaffStep.ENROLL_SECOND_FACTOR:
         member.totp_enabled_at = now
         codes = _new_recovery_codes(session, keyring, member, now)
-    signed_in = sessions.open_session(
-        session, kind=PrincipalKind.STAFF, row=member, device_label=device_label, lifetime=lifetime
-    )
+        _record(session, member, "staff.second_factor.enroll")
+    signed_in = _signed_in(session, member, device_label, lifetime, second_factor=answer.field)
     return Progress(StaffStep.SESSION, signed_in=signed_in, recovery_codes=codes)

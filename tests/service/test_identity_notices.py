@@ -7,6 +7,7 @@ import uuid
 
 import grpc
 import pytest
+from vestibule.audit.v1 import audit_pb2, audit_pb2_grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from vestibule.notify.v1 import notify_pb2
 
@@ -21,10 +22,15 @@ def notify():
 
 
 @pytest.fixture
-def stub(notify, start_service, shared_settings):
+def channel(notify, start_service, shared_settings):
     identity = start_identity(start_service, shared_settings, notify.address)
     with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
+        yield channel
+
+
+@pytest.fixture
+def stub(channel):
+    return identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 def _verified_account(stub, notify: NotifySink, email: str = "jane.doe@example.com") -> str:
@@ -89,3 +95,18 @@ def test_notice_without_a_kind_is_invalid(stub, notify):
     with pytest.raises(grpc.RpcError) as raised:
         stub.SendAccountNotice(request, timeout=10)
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# rule X2, I6
+def test_a_notice_is_audited_without_the_email_address_X2_I6(stub, notify, channel):
+    account_id = _verified_account(stub, notify)
+    stub.SendAccountNotice(_notice(account_id), timeout=10)
+    records = (
+        audit_pb2_grpc.AuditServiceStub(channel)
+        .ListAuditRecords(audit_pb2.ListAuditRecordsRequest(practice_id="practice-1"), timeout=5)
+        .records
+    )
+    (record,) = [r for r in records if r.action == "account.notice.send"]
+    assert record.target == f"account:{account_id}"
+    assert dict(record.details) == {"notice": "unenrolled", "queued": "true"}
+    assert "example.com" not in str(record)
