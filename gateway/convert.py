@@ -77,6 +77,7 @@ def patient(message: enrollment_pb2.Patient) -> schemas.Patient:
         status=enum_value(enrollment_pb2.EnrollmentStatus, message.status),
         invitation_requested_at=when(message, "invitation_requested_at"),
         account_id=_text(message.account_id),
+        mrn=_text(message.mrn),
         history=[
             schemas.StatusChange(
                 from_status=enum_value(enrollment_pb2.EnrollmentStatus, change.from_status),
@@ -97,6 +98,7 @@ def invitation(message: enrollment_pb2.Invitation) -> schemas.Invitation:
         sent_at=when(message, "sent_at"),
         expires_at=when(message, "expires_at"),
         channels=list(message.channels),
+        state=enum_value(enrollment_pb2.InvitationState, message.state),
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 # Names as identity grants them (S1).
 VIEW_PATIENTS = "view_patients"
 EDIT_DEMOGRAPHICS = "edit_demographics"
 ENROLL_PATIENTS = "enroll_patients"
+UNENROLL_PATIENTS = "unenroll_patients"
 MANAGE_PERSONNEL = "manage_personnel"
 MANAGE_PRACTICE_SETTINGS = "manage_practice_settings"
 
@@ -26,6 +27,10 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("POST", "/v1/practice/patients/{patient_id}/enroll-now"): ENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/resend-invitation"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/patients/{patient_id}/proxies"): VIEW_PATIENTS,
+    ("GET", "/v1/practice/patients"): VIEW_PATIENTS,
+    ("GET", "/v1/practice/patients/{patient_id}/dashboard"): VIEW_PATIENTS,
+    ("POST", "/v1/practice/patients/{patient_id}/unenroll"): UNENROLL_PATIENTS,
+    ("POST", "/v1/practice/patients/{patient_id}/reactivate"): UNENROLL_PATIENTS,
     ("POST", "/v1/practice/staff/me/password"): None,
     ("GET", "/v1/practice/staff"): MANAGE_PERSONNEL,
     ("POST", "/v1/practice/staff"): MANAGE_PERSONNEL,
@@ -40,3 +45,19 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
 def required_permission(method: str, route: str) -> str | None:
     """The permission a practice route needs; KeyError for a route not in the table."""
     return PRACTICE_ROUTES[(method, route)]
+
+
+# The permission each enrollment action needs; the dashboard offers only those the staff member
+# holds. Which actions a patient allows is the enrollment service's answer, not decided here.
+ACTION_PERMISSIONS: Mapping[str, str] = {
+    "enroll_now": ENROLL_PATIENTS,
+    "resend_invitation": ENROLL_PATIENTS,
+    "unenroll": UNENROLL_PATIENTS,
+    "reactivate": UNENROLL_PATIENTS,
+}
+
+
+def permitted_actions(actions: Iterable[str], permissions: frozenset[str]) -> list[str]:
+    """The actions, in their order, whose permission the staff member holds; an action not in
+    ACTION_PERMISSIONS is never offered."""
+    return [a for a in actions if ACTION_PERMISSIONS.get(a) in permissions]

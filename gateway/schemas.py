@@ -14,6 +14,9 @@ BirthSex = Literal["female", "male", "unknown"]
 RelationshipKind = Literal["guardian", "representative"]
 EnrollNowOutcome = Literal["invitation_sent", "already_pending"]
 CodeChannel = Literal["email", "sms"]
+InvitationState = Literal["open", "superseded", "used", "expired", "locked"]
+PatientAction = Literal["enroll_now", "resend_invitation", "unenroll", "reactivate"]
+UnenrollReason = Literal["inactivity", "patient_request"]
 
 
 def _calendar_date(value: str) -> str:
@@ -31,6 +34,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Mrn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Username = Annotated[str, StringConstraints(min_length=1, max_length=254)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
@@ -104,6 +108,8 @@ class Demographics(_Request):
     zip_code: ZipCode | None = None
     email: Email | None = None
     cell_phone: Phone | None = None
+    # The practice's medical record number, unique within the practice.
+    mrn: Mrn | None = None
 
 
 class StatusChange(BaseModel):
@@ -131,6 +137,7 @@ class Patient(BaseModel):
     invitation_requested_at: datetime | None
     account_id: str | None
     history: list[StatusChange]
+    mrn: str | None = None
 
 
 class Invitation(BaseModel):
@@ -140,6 +147,7 @@ class Invitation(BaseModel):
     sent_at: datetime | None
     expires_at: datetime | None
     channels: list[str]
+    state: InvitationState | None = None
 
 
 class EnrollNowResult(BaseModel):
@@ -395,3 +403,43 @@ class SecurityPolicyUpdate(_Request):
     """Whether the practice's staff must sign in with a second factor."""
 
     second_factor_required: bool
+
+
+# Patient search, dashboard and unenrollment (S2, E13).
+
+
+class PatientSearch(_Request):
+    """Search criteria (at least one; each given one must match) and the page wanted. Names
+    match in part, first or last, not case-sensitive; a phone may be in any format."""
+
+    name: Name | None = None
+    date_of_birth: IsoDate | None = None
+    mrn: Mrn | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    page_size: int = Field(25, ge=1, le=100)
+    page_token: str | None = Field(None, min_length=1, max_length=1024)
+
+
+class PatientPage(BaseModel):
+    """One page of matches, by last name, first name; `next_page_token` asks for the next."""
+
+    patients: list[Patient]
+    next_page_token: str | None
+
+
+class Dashboard(BaseModel):
+    """What staff see of one patient: the record with its history, the invitations sent, the
+    proxies with their rights (P6), and the enrollment actions this staff member may take now."""
+
+    patient: Patient
+    invitations: list[Invitation]
+    proxies: list[Relationship]
+    actions: list[PatientAction]
+
+
+class Unenrollment(_Request):
+    """Why the practice unenrolls the patient; the note is kept in the history (no PHI)."""
+
+    reason: UnenrollReason
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.identity.v1 import identity_pb2
 from vestibule.proxy.v1 import proxy_pb2
@@ -12,6 +12,7 @@ from vestibule.proxy.v1 import proxy_pb2
 from gateway import convert, schemas
 from gateway.auth import STAFF_COOKIE, STAFF_PATH, Principal, clear_session_cookie, signed_in_staff
 from gateway.clients import Clients, clients
+from gateway.permissions import permitted_actions
 from gateway.routes.common import idempotency_key, problem_responses
 
 router = APIRouter(prefix=STAFF_PATH, tags=["practice"])
@@ -45,6 +46,7 @@ def add_patient(
             idempotency_key=key,
             practice_id=staff.practice_id,
             demographics=convert.demographics_to_proto(body),
+            mrn=body.mrn or "",
         )
     )
     response.headers["Location"] = f"{router.prefix}/patients/{answer.patient.patient_id}"
@@ -71,6 +73,7 @@ def update_patient(
             patient_id=patient_id,
             demographics=convert.demographics_to_proto(body),
             update_mask=convert.update_mask(body),
+            mrn=body.mrn or "",
         )
     )
     return convert.patient(answer.patient)
@@ -117,3 +120,84 @@ def list_proxies(patient_id: PatientId, staff: Staff, services: Services) -> sch
     return schemas.Relationships(
         relationships=[convert.relationship(r) for r in answer.relationships]
     )
+
+
+@router.get("/patients", responses=_SIGNED_IN)
+def search_patients(
+    criteria: Annotated[schemas.PatientSearch, Query()], staff: Staff, services: Services
+) -> schemas.PatientPage:
+    """Patient search (S2): by part of a name, date of birth, MRN, email or phone, a page at a
+    time; only the practice's own patients (S3)."""
+    answer = services.enrollment.SearchPatients(
+        enrollment_pb2.SearchPatientsRequest(
+            practice_id=staff.practice_id,
+            name=criteria.name or "",
+            date_of_birth=criteria.date_of_birth or "",
+            mrn=criteria.mrn or "",
+            email=criteria.email or "",
+            phone=criteria.phone or "",
+            page_size=criteria.page_size,
+            page_token=criteria.page_token or "",
+        )
+    )
+    return schemas.PatientPage(
+        patients=[convert.patient(p) for p in answer.patients],
+        next_page_token=answer.next_page_token or None,
+    )
+
+
+@router.get("/patients/{patient_id}/dashboard", responses=_SIGNED_IN)
+def patient_dashboard(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Dashboard:
+    """The patient dashboard (S2, P6): demographics, enrollment status and history, invitations
+    sent, proxies with their rights, and the actions the staff member's permissions allow."""
+    where = {"practice_id": staff.practice_id, "patient_id": patient_id}
+    patient = services.enrollment.GetPatient(enrollment_pb2.GetPatientRequest(**where)).patient
+    invitations = services.enrollment.ListInvitations(
+        enrollment_pb2.ListInvitationsRequest(**where)
+    ).invitations
+    proxies = services.proxy.ListRelationships(
+        proxy_pb2.ListRelationshipsRequest(**where)
+    ).relationships
+    actions = enrollment_pb2.PatientAction
+    offered = [convert.enum_value(actions, a) for a in patient.available_actions]
+    return schemas.Dashboard(
+        patient=convert.patient(patient),
+        invitations=[convert.invitation(i) for i in invitations],
+        proxies=[convert.relationship(r) for r in proxies],
+        actions=permitted_actions(offered, staff.permissions),
+    )
+
+
+@router.post("/patients/{patient_id}/unenroll", responses=_SIGNED_IN)
+def unenroll(
+    patient_id: PatientId,
+    body: schemas.Unenrollment,
+    staff: Staff,
+    services: Services,
+    key: IdempotencyKey,
+) -> schemas.Patient:
+    """Unenrolls an enrolled patient (E13); the account email is told. 409 says what the
+    patient's status allows instead."""
+    answer = services.enrollment.Unenroll(
+        enrollment_pb2.UnenrollRequest(
+            idempotency_key=key,
+            practice_id=staff.practice_id,
+            patient_id=patient_id,
+            reason=convert.enum_number(enrollment_pb2.UnenrollReason, body.reason),
+            note=body.note or "",
+        )
+    )
+    return convert.patient(answer.patient)
+
+
+@router.post("/patients/{patient_id}/reactivate", responses=_SIGNED_IN)
+def reactivate(
+    patient_id: PatientId, staff: Staff, services: Services, key: IdempotencyKey
+) -> schemas.Patient:
+    """Re-activates an unenrolled patient with the same account (E13)."""
+    answer = services.enrollment.Reactivate(
+        enrollment_pb2.ReactivateRequest(
+            idempotency_key=key, practice_id=staff.practice_id, patient_id=patient_id
+        )
+    )
+    return convert.patient(answer.patient)

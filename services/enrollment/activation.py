@@ -14,8 +14,9 @@ from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.enrollment import domain, errors, repository
 from services.enrollment.accounts import Registration
+from services.enrollment.history import change_status
 from services.enrollment.models import ActivationTicket, Invitation, Patient, Practice
-from services.enrollment.service import change_status, demographics_of
+from services.enrollment.service import demographics_of
 from services.enrollment.settings import EnrollmentSettings
 
 

@@ -1,10 +1,10 @@
-"""Enrollment rules: demographics and what an invitation needs (E1), statuses (E2), answers."""
+"""Enrollment rules: demographics (E1), statuses and their actions (E2, E13), invitations."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 import phonenumbers
@@ -57,9 +57,13 @@ FIELD_LABELS = {
     "zip_code": "ZIP code",
     "email": "Email address",
     "cell_phone": "Cell phone",
+    "mrn": "Medical record number",
 }
+# What staff may set on a patient: the demographics and the practice's own record number.
+PATIENT_FIELDS = (*FIELD_NAMES, "mrn")
 
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_MRN = re.compile(r"^[A-Za-z0-9./-]{1,32}$")
 _MAX_NAME = 100
 
 
@@ -137,6 +141,12 @@ def _cell_phone(value: str, _today: date) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _mrn(value: str, _today: date) -> str:
+    if not _MRN.match(value):
+        raise ValueError('Use 1 to 32 letters, digits, "-", "." or "/".')
+    return value.upper()
+
+
 _PARSERS = {
     "first_name": _name,
     "last_name": _name,
@@ -145,6 +155,7 @@ _PARSERS = {
     "zip_code": _zip_code,
     "email": _email,
     "cell_phone": _cell_phone,
+    "mrn": _mrn,
 }
 
 
@@ -177,3 +188,69 @@ TRANSITIONS: dict[Status | None, frozenset[Status]] = {
 def allowed_next(status: Status | None) -> frozenset[Status]:
     """The statuses a patient in `status` may move to."""
     return TRANSITIONS[status]
+
+
+class Action(StrEnum):
+    """An enrollment action staff can take on a patient."""
+
+    ENROLL_NOW = "enroll_now"
+    RESEND_INVITATION = "resend_invitation"
+    UNENROLL = "unenroll"
+    REACTIVATE = "reactivate"
+
+
+# What each status allows now. DECLINED and DEFERRED offer nothing until E5 (confirm and clear
+# the patient's response) exists: Enroll Now refuses them today.
+ACTIONS: dict[Status, tuple[Action, ...]] = {
+    Status.NOT_ENROLLED: (Action.ENROLL_NOW,),
+    Status.PENDING: (Action.RESEND_INVITATION,),
+    Status.ENROLLED: (Action.UNENROLL,),
+    Status.UNENROLLED: (Action.REACTIVATE,),
+    Status.DECLINED: (),
+    Status.DEFERRED: (),
+}
+
+
+def available_actions(status: Status) -> tuple[Action, ...]:
+    """The actions a patient in `status` allows, in display order."""
+    return ACTIONS[status]
+
+
+class UnenrollReason(StrEnum):
+    """Why a practice unenrolls a patient (E13)."""
+
+    INACTIVITY = "inactivity"
+    PATIENT_REQUEST = "patient_request"
+
+
+MAX_NOTE = 500  # characters of a staff note on a status change
+
+
+class InvitationState(StrEnum):
+    """Whether an invitation's link works, and if not why (E4, E9, E10)."""
+
+    OPEN = "open"
+    SUPERSEDED = "superseded"
+    USED = "used"
+    EXPIRED = "expired"
+    LOCKED = "locked"
+
+
+def invitation_state(
+    *,
+    used_at: datetime | None,
+    locked_at: datetime | None,
+    superseded_at: datetime | None,
+    expires_at: datetime,
+    now: datetime,
+) -> InvitationState:
+    """The state of an invitation at `now`; what ended it first wins over a later expiry."""
+    if used_at:
+        return InvitationState.USED
+    if locked_at:
+        return InvitationState.LOCKED
+    if superseded_at:
+        return InvitationState.SUPERSEDED
+    if expires_at <= now:
+        return InvitationState.EXPIRED
+    return InvitationState.OPEN

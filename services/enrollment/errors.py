@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from services.common.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
+from services.common.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+)
 
 
 class InvalidDemographics(InvalidArgument):
@@ -25,6 +31,20 @@ class MissingRequiredFields(FailedPrecondition):
 
 class StatusDoesNotAllow(FailedPrecondition):
     reason = "STATUS_DOES_NOT_ALLOW"
+
+
+class MrnTaken(AlreadyExists):
+    """Another patient of the practice has this medical record number."""
+
+    reason = "MRN_TAKEN"
+
+
+class SearchCriteriaMissing(InvalidArgument):
+    reason = "SEARCH_CRITERIA_MISSING"
+
+
+class PageTokenNotValid(InvalidArgument):
+    reason = "PAGE_TOKEN_NOT_VALID"
 
 
 class InvitationNotValid(NotFound):

@@ -30,8 +30,12 @@ class Practice(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
-    # An account is linked to at most one record per practice.
-    __table_args__ = (UniqueConstraint("practice_id", "account_id"),)
+    # An account is linked to at most one record per practice; a record number names one
+    # record per practice (NULLs, records without one, do not collide).
+    __table_args__ = (
+        UniqueConstraint("practice_id", "account_id"),
+        UniqueConstraint("practice_id", "mrn"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     practice_id: Mapped[str] = mapped_column(ForeignKey("practices.id"), index=True)
@@ -43,6 +47,7 @@ class Patient(Base):
     zip_code: Mapped[str | None] = mapped_column(String(10))
     email: Mapped[str | None] = mapped_column(String(320))
     cell_phone: Mapped[str | None] = mapped_column(String(20))
+    mrn: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20))
     invitation_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     account_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -68,6 +73,9 @@ class StatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(500))
+    # Set for changes staff request with a key (unenroll, reactivate), so a retry is one change.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class Invitation(Base):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
@@ -13,6 +15,7 @@ from services.enrollment.models import (
     Invitation,
     Patient,
     Practice,
+    StatusChange,
 )
 
 
@@ -88,4 +91,80 @@ def pending_registration(session: Session, invitation_id: str) -> ActivationTick
         )
         .order_by(ActivationTicket.expires_at.desc())
         .limit(1)
+    ).first()
+
+
+def mrn_holder(session: Session, *, practice_id: str, mrn: str) -> str | None:
+    """The ID of the practice's patient with this record number, if any."""
+    return session.scalar(
+        select(Patient.id).where(Patient.practice_id == practice_id, Patient.mrn == mrn)
+    )
+
+
+@dataclass(frozen=True)
+class PatientCriteria:
+    """Clean search criteria; None or empty means not given. Each given one must match."""
+
+    name_terms: tuple[str, ...] = ()
+    date_of_birth: date | None = None
+    mrn: str | None = None
+    email: str | None = None
+    cell_phone: str | None = None
+
+
+SortKey = tuple[str, str, str]
+# Search order: last name, first name (case-folded, a missing name first), then ID.
+_SORT = (
+    func.lower(func.coalesce(Patient.last_name, "")),
+    func.lower(func.coalesce(Patient.first_name, "")),
+    Patient.id,
+)
+
+
+def _contains(column: ColumnElement[str | None], term: str) -> ColumnElement[bool]:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def search_patients(
+    session: Session,
+    *,
+    practice_id: str,
+    criteria: PatientCriteria,
+    after: SortKey | None,
+    limit: int,
+) -> list[tuple[Patient, SortKey]]:
+    """Up to `limit` patients of the practice matching `criteria`, in search order, after the
+    sort key `after` when given; each with its own sort key (to continue after it)."""
+    query = select(Patient, *_SORT).where(Patient.practice_id == practice_id)
+    for term in criteria.name_terms:
+        query = query.where(
+            _contains(Patient.first_name, term) | _contains(Patient.last_name, term)
+        )
+    if criteria.date_of_birth is not None:
+        query = query.where(Patient.date_of_birth == criteria.date_of_birth)
+    if criteria.mrn:
+        query = query.where(Patient.mrn == criteria.mrn)
+    if criteria.email:
+        query = query.where(func.lower(Patient.email) == criteria.email.lower())
+    if criteria.cell_phone:
+        query = query.where(Patient.cell_phone == criteria.cell_phone)
+    if after is not None:
+        query = query.where(tuple_(*_SORT) > tuple_(*after))
+    rows = session.execute(query.order_by(*_SORT).limit(limit)).all()
+    return [(row[0], (row[1], row[2], row[3])) for row in rows]
+
+
+def invitations_of(session: Session, patient_id: str) -> Sequence[Invitation]:
+    """Every invitation sent to the patient, newest first."""
+    return session.scalars(
+        select(Invitation)
+        .where(Invitation.patient_id == patient_id)
+        .order_by(Invitation.sent_at.desc(), Invitation.id)
+    ).all()
+
+
+def status_change_by_key(session: Session, idempotency_key: str) -> StatusChange | None:
+    return session.scalars(
+        select(StatusChange).where(StatusChange.idempotency_key == idempotency_key)
     ).first()

@@ -11,6 +11,8 @@ from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.enrollment.accounts import IdentityAccounts
 from services.enrollment.activation import ActivationUseCases
+from services.enrollment.lifecycle import LifecycleUseCases
+from services.enrollment.lookup import LookupUseCases
 from services.enrollment.models import OutboxMessage
 from services.enrollment.service import EnrollmentUseCases
 from services.enrollment.servicer import EnrollmentServicer
@@ -27,7 +29,8 @@ def create_server(
     timeout = shared.rpc_timeout_seconds
     notify = connect(shared.notify_address, default_timeout=timeout)
     identity = connect(shared.identity_address, default_timeout=timeout)
-    outbox = Outbox(OutboxMessage, shared.keyring(), {"notify": notify})
+    keyring = shared.keyring()
+    outbox = Outbox(OutboxMessage, keyring, {"notify": notify, "identity": identity})
     enrollment_settings = enrollment_settings or EnrollmentSettings()
     servicer = EnrollmentServicer(
         database,
@@ -35,6 +38,8 @@ def create_server(
             settings=enrollment_settings, outbox=outbox, portal_url=shared.portal_url
         ),
         ActivationUseCases(settings=enrollment_settings, accounts=IdentityAccounts(identity)),
+        LookupUseCases(keyring=keyring),
+        LifecycleUseCases(outbox=outbox),
     )
     return ServiceHost(
         settings,

@@ -3,20 +3,23 @@ Each takes a session and only flushes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from vestibule.notify.v1 import notify_pb2
 
-from services.common import context
 from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
 from services.enrollment import domain, errors, repository
-from services.enrollment.models import Invitation, Patient, Practice, StatusChange
+from services.enrollment.history import change_status
+from services.enrollment.models import Invitation, Patient, Practice
 from services.enrollment.settings import EnrollmentSettings
 
 SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
@@ -36,7 +39,7 @@ def demographics_of(patient: Patient) -> domain.Demographics:
     ).changed(birth_sex=domain.BirthSex(patient.birth_sex) if patient.birth_sex else None)
 
 
-def _require_key(idempotency_key: str) -> None:
+def require_key(idempotency_key: str) -> None:
     if not idempotency_key:
         raise InvalidArgument(
             "Send an idempotency key with this request.",
@@ -62,7 +65,7 @@ class EnrollmentUseCases:
         time_zone: str,
         email_required: bool,
     ) -> Practice:
-        _require_key(idempotency_key)
+        require_key(idempotency_key)
         if existing := repository.practice_by_key(session, idempotency_key):
             return existing
         violations = [] if name.strip() else [FieldViolation("name", "Required.")]
@@ -92,8 +95,9 @@ class EnrollmentUseCases:
     def add_patient(
         self, session: Session, *, practice_id: str, idempotency_key: str, values: dict[str, str]
     ) -> Patient:
-        """Adds a patient NOT_ENROLLED; missing fields are allowed, wrong values are not."""
-        _require_key(idempotency_key)
+        """Adds a patient NOT_ENROLLED; missing fields are allowed, wrong values are not. An MRN
+        must be free within the practice."""
+        require_key(idempotency_key)
         self.get_practice(session, practice_id=practice_id)
         if (existing := repository.patient_by_key(session, idempotency_key)) is not None:
             if existing.practice_id != practice_id:
@@ -101,26 +105,29 @@ class EnrollmentUseCases:
             return existing
         clean = self._clean(values)
         patient = Patient(practice_id=practice_id, idempotency_key=idempotency_key, **clean)
-        session.add(patient)
-        change_status(session, patient, domain.Status.NOT_ENROLLED, "added to the registry")
+        with _unique_mrn(session, practice_id=practice_id, mrn=patient.mrn):
+            session.add(patient)
+            change_status(session, patient, domain.Status.NOT_ENROLLED, "added to the registry")
         return patient
 
     def update_patient(
         self, session: Session, *, practice_id: str, patient_id: str, values: dict[str, str]
     ) -> Patient:
-        """Changes the named demographic fields ("Update Now", E3)."""
+        """Changes the named demographic fields ("Update Now", E3) and the MRN."""
         patient = self.get_patient(
             session, practice_id=practice_id, patient_id=patient_id, for_update=True
         )
-        unknown = sorted(set(values) - set(domain.FIELD_NAMES))
+        unknown = sorted(set(values) - set(domain.PATIENT_FIELDS))
         if unknown:
             raise errors.InvalidDemographics(
-                "Only demographic fields can be updated.",
-                violations=[FieldViolation(name, "Not a demographic field.") for name in unknown],
+                "Only demographic fields and the MRN can be updated.",
+                violations=[FieldViolation(name, "Not a patient field.") for name in unknown],
             )
-        for name, value in self._clean(values).items():
-            setattr(patient, name, value)
-        session.flush()
+        clean = self._clean(values)
+        with _unique_mrn(session, practice_id=practice_id, mrn=clean.get("mrn")):
+            for name, value in clean.items():
+                setattr(patient, name, value)
+            session.flush()
         return patient
 
     def get_patient(
@@ -151,7 +158,7 @@ class EnrollmentUseCases:
         self, session: Session, *, practice_id: str, patient_id: str, idempotency_key: str
     ) -> EnrollNowResult:
         """E3 and E4: invite a NOT_ENROLLED patient, or say since when one is PENDING."""
-        _require_key(idempotency_key)
+        require_key(idempotency_key)
         patient = self.get_patient(
             session, practice_id=practice_id, patient_id=patient_id, for_update=True
         )
@@ -172,7 +179,7 @@ class EnrollmentUseCases:
         self, session: Session, *, practice_id: str, patient_id: str, idempotency_key: str
     ) -> tuple[Patient, Invitation]:
         """E4: a new token for a PENDING patient; every older one stops working at once."""
-        _require_key(idempotency_key)
+        require_key(idempotency_key)
         patient = self.get_patient(
             session, practice_id=practice_id, patient_id=patient_id, for_update=True
         )
@@ -240,32 +247,21 @@ class EnrollmentUseCases:
         return invitation
 
 
-def change_status(
-    session: Session,
-    patient: Patient,
-    to: domain.Status,
-    reason: str,
-    *,
-    actor: str | None = None,
-) -> None:
-    """Moves the patient to `to` if E2 allows it, and records who, when and why."""
-    current = domain.Status(patient.status) if patient.status else None
-    if to not in domain.allowed_next(current):
-        allowed = ", ".join(sorted(s.value for s in domain.allowed_next(current))) or "none"
-        raise errors.StatusDoesNotAllow(
-            f"A patient who is {current} cannot become {to.value}; allowed: {allowed}."
-        )
-    patient.status = to.value
-    patient.history.append(
-        StatusChange(
-            sequence=len(patient.history) + 1,
-            from_status=current.value if current else None,
-            to_status=to.value,
-            actor=actor or context.current().actor,
-            reason=reason,
-        )
-    )
-    session.flush()
+@contextmanager
+def _unique_mrn(session: Session, *, practice_id: str, mrn: object) -> Iterator[None]:
+    """Runs the block's writes in a savepoint; when they break the practice's unique record
+    number (the constraint decides, so concurrent writers are safe), raises MrnTaken."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError:
+        if not mrn or repository.mrn_holder(session, practice_id=practice_id, mrn=str(mrn)) is None:
+            raise
+        raise errors.MrnTaken(
+            "Another patient of this practice has this medical record number. Check the number, "
+            "or search by MRN to find that patient.",
+            violations=[FieldViolation("mrn", "Already used by another patient.")],
+        ) from None
 
 
 def _local_date(moment: datetime, time_zone: str) -> str:

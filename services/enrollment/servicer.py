@@ -2,112 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
-from services.enrollment import domain
+from services.enrollment import domain, messages
 from services.enrollment.activation import ActivationUseCases
-from services.enrollment.models import Invitation, Patient, Practice
+from services.enrollment.lifecycle import LifecycleUseCases
+from services.enrollment.lookup import CRITERIA, LookupUseCases
 from services.enrollment.service import EnrollmentUseCases
-
-STATUSES = {
-    status: pb.EnrollmentStatus.Value(f"ENROLLMENT_STATUS_{status.name}")
-    for status in domain.Status
-}
-BIRTH_SEXES = {sex: pb.BirthSex.Value(f"BIRTH_SEX_{sex.name}") for sex in domain.BirthSex}
-SEX_NAMES = {number: sex.value for sex, number in BIRTH_SEXES.items()}
-OUTCOMES = {
-    "invitation_sent": pb.ENROLL_NOW_OUTCOME_INVITATION_SENT,
-    "already_pending": pb.ENROLL_NOW_OUTCOME_ALREADY_PENDING,
-}
-
-
-def _timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def _practice(row: Practice) -> pb.Practice:
-    return pb.Practice(
-        practice_id=row.id,
-        name=row.name,
-        contact_phone=row.contact_phone,
-        time_zone=row.time_zone,
-        email_required=row.email_required,
-    )
-
-
-def _patient(row: Patient) -> pb.Patient:
-    demographics = pb.Demographics(
-        first_name=row.first_name or "",
-        last_name=row.last_name or "",
-        date_of_birth=row.date_of_birth.isoformat() if row.date_of_birth else "",
-        birth_sex=BIRTH_SEXES[domain.BirthSex(row.birth_sex)] if row.birth_sex else 0,
-        zip_code=row.zip_code or "",
-        email=row.email or "",
-        cell_phone=row.cell_phone or "",
-    )
-    return pb.Patient(
-        patient_id=row.id,
-        practice_id=row.practice_id,
-        demographics=demographics,
-        status=STATUSES[domain.Status(row.status)],
-        invitation_requested_at=_timestamp(row.invitation_requested_at),
-        account_id=row.account_id or "",
-        history=[
-            pb.StatusChange(
-                from_status=STATUSES[domain.Status(change.from_status)]
-                if change.from_status
-                else 0,
-                to_status=STATUSES[domain.Status(change.to_status)],
-                changed_at=_timestamp(change.changed_at),
-                actor=change.actor,
-                reason=change.reason,
-            )
-            for change in row.history
-        ],
-    )
-
-
-def _invitation(row: Invitation | None) -> pb.Invitation | None:
-    if row is None:
-        return None
-    return pb.Invitation(
-        invitation_id=row.id,
-        sent_at=_timestamp(row.sent_at),
-        expires_at=_timestamp(row.expires_at),
-        channels=row.channels,
-    )
-
-
-def _demographic_values(demographics: pb.Demographics, names: list[str]) -> dict[str, str]:
-    """The named fields as strings; an unset birth sex is an empty string (cleared)."""
-    values = {}
-    for name in names:
-        if name == "birth_sex":
-            values[name] = SEX_NAMES.get(demographics.birth_sex, "")
-        elif name in domain.FIELD_NAMES:
-            values[name] = getattr(demographics, name)
-        else:
-            values[name] = ""  # unknown names are refused by the use case
-    return values
 
 
 class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def __init__(
-        self, database: Database, use_cases: EnrollmentUseCases, activation: ActivationUseCases
+        self,
+        database: Database,
+        use_cases: EnrollmentUseCases,
+        activation: ActivationUseCases,
+        lookup: LookupUseCases,
+        lifecycle: LifecycleUseCases,
     ) -> None:
         self._database = database
         self._use_cases = use_cases
         self._activation = activation
+        self._lookup = lookup
+        self._lifecycle = lifecycle
 
     def CreatePractice(
         self, request: pb.CreatePracticeRequest, context: grpc.ServicerContext
@@ -123,14 +43,14 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 if request.HasField("email_required")
                 else True,
             )
-            return pb.CreatePracticeResponse(practice=_practice(practice))
+            return pb.CreatePracticeResponse(practice=messages.practice(practice))
 
     def GetPractice(
         self, request: pb.GetPracticeRequest, context: grpc.ServicerContext
     ) -> pb.GetPracticeResponse:
         with self._database.transaction() as session:
             practice = self._use_cases.get_practice(session, practice_id=request.practice_id)
-            return pb.GetPracticeResponse(practice=_practice(practice))
+            return pb.GetPracticeResponse(practice=messages.practice(practice))
 
     def AddPatient(
         self, request: pb.AddPatientRequest, context: grpc.ServicerContext
@@ -142,13 +62,13 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 idempotency_key=request.idempotency_key,
                 values={
                     k: v
-                    for k, v in _demographic_values(
-                        request.demographics, list(domain.FIELD_NAMES)
+                    for k, v in messages.patient_values(
+                        request.demographics, request.mrn, list(domain.PATIENT_FIELDS)
                     ).items()
                     if v
                 },
             )
-            return pb.AddPatientResponse(patient=_patient(patient))
+            return pb.AddPatientResponse(patient=messages.patient(patient))
 
     def UpdatePatient(
         self, request: pb.UpdatePatientRequest, context: grpc.ServicerContext
@@ -158,9 +78,11 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 session,
                 practice_id=request.practice_id,
                 patient_id=request.patient_id,
-                values=_demographic_values(request.demographics, list(request.update_mask.paths)),
+                values=messages.patient_values(
+                    request.demographics, request.mrn, list(request.update_mask.paths)
+                ),
             )
-            return pb.UpdatePatientResponse(patient=_patient(patient))
+            return pb.UpdatePatientResponse(patient=messages.patient(patient))
 
     def GetPatient(
         self, request: pb.GetPatientRequest, context: grpc.ServicerContext
@@ -169,7 +91,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             patient = self._use_cases.get_patient(
                 session, practice_id=request.practice_id, patient_id=request.patient_id
             )
-            return pb.GetPatientResponse(patient=_patient(patient))
+            return pb.GetPatientResponse(patient=messages.patient(patient))
 
     def EnrollNow(
         self, request: pb.EnrollNowRequest, context: grpc.ServicerContext
@@ -182,9 +104,9 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
             return pb.EnrollNowResponse(
-                outcome=OUTCOMES[result.outcome],
-                patient=_patient(result.patient),
-                invitation=_invitation(result.invitation),
+                outcome=messages.OUTCOMES[result.outcome],
+                patient=messages.patient(result.patient),
+                invitation=messages.invitation(result.invitation),
             )
 
     def ResendInvitation(
@@ -198,7 +120,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
             return pb.ResendInvitationResponse(
-                patient=_patient(patient), invitation=_invitation(invitation)
+                patient=messages.patient(patient), invitation=messages.invitation(invitation)
             )
 
     def VerifyInvitation(
@@ -262,12 +184,65 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             return pb.ListAccountEnrollmentsResponse(
                 enrollments=[
                     pb.AccountEnrollment(
-                        practice=_practice(p.practice),
+                        practice=messages.practice(p.practice),
                         patient_id=p.id,
-                        status=STATUSES[domain.Status(p.status)],
-                        enrolled_at=_timestamp(p.enrolled_at),
+                        status=messages.STATUSES[domain.Status(p.status)],
+                        enrolled_at=messages.timestamp(p.enrolled_at),
                         first_name=p.first_name or "",
                     )
                     for p in patients
                 ]
             )
+
+    def SearchPatients(
+        self, request: pb.SearchPatientsRequest, context: grpc.ServicerContext
+    ) -> pb.SearchPatientsResponse:
+        with self._database.transaction() as session:
+            page = self._lookup.search_patients(
+                session,
+                practice_id=request.practice_id,
+                criteria={name: getattr(request, name) for name in CRITERIA},
+                page_size=request.page_size,
+                page_token=request.page_token,
+            )
+            return pb.SearchPatientsResponse(
+                patients=[messages.patient(p) for p in page.patients],
+                next_page_token=page.next_page_token,
+            )
+
+    def ListInvitations(
+        self, request: pb.ListInvitationsRequest, context: grpc.ServicerContext
+    ) -> pb.ListInvitationsResponse:
+        with self._database.transaction() as session:
+            invitations = self._lookup.list_invitations(
+                session, practice_id=request.practice_id, patient_id=request.patient_id
+            )
+            return pb.ListInvitationsResponse(
+                invitations=[messages.invitation(i) for i in invitations]
+            )
+
+    def Unenroll(
+        self, request: pb.UnenrollRequest, context: grpc.ServicerContext
+    ) -> pb.UnenrollResponse:
+        with self._database.transaction() as session:
+            patient = self._lifecycle.unenroll(
+                session,
+                practice_id=request.practice_id,
+                patient_id=request.patient_id,
+                reason=messages.UNENROLL_REASONS.get(request.reason),
+                note=request.note,
+                idempotency_key=request.idempotency_key,
+            )
+            return pb.UnenrollResponse(patient=messages.patient(patient))
+
+    def Reactivate(
+        self, request: pb.ReactivateRequest, context: grpc.ServicerContext
+    ) -> pb.ReactivateResponse:
+        with self._database.transaction() as session:
+            patient = self._lifecycle.reactivate(
+                session,
+                practice_id=request.practice_id,
+                patient_id=request.patient_id,
+                idempotency_key=request.idempotency_key,
+            )
+            return pb.ReactivateResponse(patient=messages.patient(patient))

@@ -1,0 +1,117 @@
+"""Enrollment rows to proto messages and proto fields to use-case values, field by field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from vestibule.enrollment.v1 import enrollment_pb2 as pb
+
+from services.enrollment import domain
+from services.enrollment.lookup import invitation_state
+from services.enrollment.models import Invitation, Patient, Practice
+
+STATUSES = {
+    status: pb.EnrollmentStatus.Value(f"ENROLLMENT_STATUS_{status.name}")
+    for status in domain.Status
+}
+BIRTH_SEXES = {sex: pb.BirthSex.Value(f"BIRTH_SEX_{sex.name}") for sex in domain.BirthSex}
+SEX_NAMES = {number: sex.value for sex, number in BIRTH_SEXES.items()}
+ACTIONS = {
+    action: pb.PatientAction.Value(f"PATIENT_ACTION_{action.name}") for action in domain.Action
+}
+INVITATION_STATES = {
+    state: pb.InvitationState.Value(f"INVITATION_STATE_{state.name}")
+    for state in domain.InvitationState
+}
+UNENROLL_REASONS = {
+    pb.UnenrollReason.Value(f"UNENROLL_REASON_{reason.name}"): reason
+    for reason in domain.UnenrollReason
+}
+OUTCOMES = {
+    "invitation_sent": pb.ENROLL_NOW_OUTCOME_INVITATION_SENT,
+    "already_pending": pb.ENROLL_NOW_OUTCOME_ALREADY_PENDING,
+}
+
+
+def timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def practice(row: Practice) -> pb.Practice:
+    return pb.Practice(
+        practice_id=row.id,
+        name=row.name,
+        contact_phone=row.contact_phone,
+        time_zone=row.time_zone,
+        email_required=row.email_required,
+    )
+
+
+def patient(row: Patient) -> pb.Patient:
+    """The patient with demographics, history and the actions its status allows."""
+    demographics = pb.Demographics(
+        first_name=row.first_name or "",
+        last_name=row.last_name or "",
+        date_of_birth=row.date_of_birth.isoformat() if row.date_of_birth else "",
+        birth_sex=BIRTH_SEXES[domain.BirthSex(row.birth_sex)] if row.birth_sex else 0,
+        zip_code=row.zip_code or "",
+        email=row.email or "",
+        cell_phone=row.cell_phone or "",
+    )
+    status = domain.Status(row.status)
+    return pb.Patient(
+        patient_id=row.id,
+        practice_id=row.practice_id,
+        demographics=demographics,
+        status=STATUSES[status],
+        invitation_requested_at=timestamp(row.invitation_requested_at),
+        account_id=row.account_id or "",
+        history=[
+            pb.StatusChange(
+                from_status=STATUSES[domain.Status(change.from_status)]
+                if change.from_status
+                else 0,
+                to_status=STATUSES[domain.Status(change.to_status)],
+                changed_at=timestamp(change.changed_at),
+                actor=change.actor,
+                reason=change.reason,
+                note=change.note or "",
+            )
+            for change in row.history
+        ],
+        mrn=row.mrn or "",
+        available_actions=[ACTIONS[action] for action in domain.available_actions(status)],
+    )
+
+
+def invitation(row: Invitation | None) -> pb.Invitation | None:
+    if row is None:
+        return None
+    return pb.Invitation(
+        invitation_id=row.id,
+        sent_at=timestamp(row.sent_at),
+        expires_at=timestamp(row.expires_at),
+        channels=row.channels,
+        state=INVITATION_STATES[invitation_state(row)],
+    )
+
+
+def patient_values(demographics: pb.Demographics, mrn: str, names: list[str]) -> dict[str, str]:
+    """The named patient fields as strings: demographics, and "mrn" from the request's own
+    field. An unset birth sex is an empty string (cleared)."""
+    values = {}
+    for name in names:
+        if name == "birth_sex":
+            values[name] = SEX_NAMES.get(demographics.birth_sex, "")
+        elif name == "mrn":
+            values[name] = mrn
+        elif name in domain.FIELD_NAMES:
+            values[name] = getattr(demographics, name)
+        else:
+            values[name] = ""  # unknown names are refused by the use case
+    return values

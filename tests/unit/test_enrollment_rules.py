@@ -1,0 +1,78 @@
+"""Enrollment domain rules without a database: actions per status, invitation states, MRN."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.enrollment import domain
+from services.enrollment.domain import Action, InvitationState, Status
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+LATER = NOW + timedelta(days=30)
+
+
+# rule E2, E13
+@pytest.mark.parametrize(
+    ("status", "actions"),
+    [
+        (Status.NOT_ENROLLED, (Action.ENROLL_NOW,)),
+        (Status.PENDING, (Action.RESEND_INVITATION,)),
+        (Status.ENROLLED, (Action.UNENROLL,)),
+        (Status.UNENROLLED, (Action.REACTIVATE,)),
+        (Status.DECLINED, ()),
+        (Status.DEFERRED, ()),
+    ],
+)
+def test_each_status_allows_its_actions_E2_E13(status, actions):
+    assert domain.available_actions(status) == actions
+
+
+# rule E13
+def test_every_offered_action_is_a_transition_the_status_allows_E13():
+    targets = {
+        Action.ENROLL_NOW: Status.PENDING,
+        Action.UNENROLL: Status.UNENROLLED,
+        Action.REACTIVATE: Status.ENROLLED,
+    }
+    for status in Status:
+        for action in domain.available_actions(status):
+            if action in targets:
+                assert targets[action] in domain.allowed_next(status)
+
+
+def state(**moments: datetime | None) -> InvitationState:
+    values = {"used_at": None, "locked_at": None, "superseded_at": None, **moments}
+    return domain.invitation_state(expires_at=LATER, now=NOW, **values)  # type: ignore[arg-type]
+
+
+# rule E4, E9, E10
+def test_invitation_states_E4_E9_E10():
+    assert state() is InvitationState.OPEN
+    assert state(superseded_at=NOW) is InvitationState.SUPERSEDED
+    assert state(locked_at=NOW) is InvitationState.LOCKED
+    assert state(used_at=NOW) is InvitationState.USED
+    assert (
+        domain.invitation_state(
+            used_at=None, locked_at=None, superseded_at=None, expires_at=NOW, now=NOW
+        )
+        is InvitationState.EXPIRED
+    )
+
+
+# rule E10
+def test_a_used_invitation_stays_used_after_it_expires_E10():
+    assert (
+        domain.invitation_state(
+            used_at=NOW, locked_at=None, superseded_at=None, expires_at=NOW, now=LATER
+        )
+        is InvitationState.USED
+    )
+
+
+def test_mrn_is_kept_upper_case_and_checked():
+    clean, violations = domain.normalize({"mrn": " ab-12/3.4 "}, today=NOW.date())
+    assert (clean, violations) == ({"mrn": "AB-12/3.4"}, [])
+    _, violations = domain.normalize({"mrn": "has space"}, today=NOW.date())
+    assert [v.field for v in violations] == ["mrn"]
