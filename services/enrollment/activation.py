@@ -14,6 +14,7 @@ from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.enrollment import domain, errors, repository
 from services.enrollment.accounts import Registration
+from services.enrollment.audit import record_patient_action
 from services.enrollment.history import change_status
 from services.enrollment.models import ActivationTicket, Invitation, Patient, Practice
 from services.enrollment.service import demographics_of
@@ -65,6 +66,14 @@ class ActivationUseCases:
         ):
             invitation.failed_answers += 1
             left = self._settings.max_wrong_answers - invitation.failed_answers
+            # The failure is kept (keeps_changes), so is its record.
+            record_patient_action(
+                session,
+                "activation.verify.failed",
+                patient,
+                outcome="failed",
+                locked=str(left <= 0),
+            )
             if left <= 0:
                 invitation.locked_at = utcnow()
                 raise errors.InvitationLocked()
@@ -90,6 +99,7 @@ class ActivationUseCases:
             activation.code_destination_hint = earlier.code_destination_hint
         session.add(activation)
         session.flush()
+        record_patient_action(session, "activation.verify", patient)
         return OpenedActivation(ticket, patient.practice, patient.email or "")
 
     def submit_security_details(
@@ -160,6 +170,7 @@ class ActivationUseCases:
         invitation.used_at = now
         activation.completed_at = now
         session.flush()
+        record_patient_action(session, "activation.complete", patient)
         return activation.account_id, patient.practice
 
     def account_enrollments(self, session: Session, *, account_id: str) -> list[Patient]:

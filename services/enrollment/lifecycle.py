@@ -9,6 +9,7 @@ from vestibule.identity.v1 import identity_pb2
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
 from services.enrollment import domain, errors, repository
+from services.enrollment.audit import record_patient_action
 from services.enrollment.history import change_status
 from services.enrollment.models import Patient
 from services.enrollment.service import require_key
@@ -70,6 +71,7 @@ class LifecycleUseCases:
                 practice_name=patient.practice.name,
             ),
         )
+        record_patient_action(session, "enrollment.unenroll", patient, reason=reason.value)
         return patient
 
     def reactivate(
@@ -88,6 +90,7 @@ class LifecycleUseCases:
             "re-activated by the practice",
             idempotency_key=idempotency_key,
         )
+        record_patient_action(session, "enrollment.reactivate", patient)
         return patient
 
     @staticmethod

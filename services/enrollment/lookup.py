@@ -14,6 +14,7 @@ from services.common.crypto import Keyring
 from services.common.db import utcnow
 from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import domain, errors, repository
+from services.enrollment.audit import trail
 from services.enrollment.models import Invitation, Patient
 
 DEFAULT_PAGE_SIZE = 25
@@ -78,6 +79,14 @@ class LookupUseCases:
         more = len(rows) > size
         rows = rows[:size]
         token = self._seal_token(practice_id, rows[-1][1]) if more else ""
+        # A search reads PHI: who searched and how many came back, never the criteria.
+        trail.record(
+            session,
+            "patient.search",
+            f"practice:{practice_id}",
+            practice_id=practice_id,
+            details={"results": str(len(rows)), "page": "next" if page_token else "first"},
+        )
         return PatientPage([patient for patient, _ in rows], token)
 
     def list_invitations(

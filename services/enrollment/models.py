@@ -1,5 +1,5 @@
 """Enrollment service tables: practices, patients and their status history, invitations,
-activation tickets, and the outbox."""
+activation tickets, the outbox and the audit trail."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
 from services.common.db import UtcDateTime, naming_metadata, new_id, utcnow
 from services.common.outbox import OutboxMessageColumns
 
@@ -117,3 +118,15 @@ class ActivationTicket(Base):
 
 class OutboxMessage(OutboxMessageColumns, Base):
     __tablename__ = "outbox_messages"
+
+
+class AuditRecord(AuditRecordColumns, Base):
+    """One audited action (X2); see services/common/audit.py."""
+
+    __tablename__ = "audit_records"
+
+
+class AuditChainHead(AuditChainHeadColumns, Base):
+    """The audit chain's head row, locked by every writer."""
+
+    __tablename__ = "audit_chain_head"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 
+from services.common.audit import audit_key_info
 from services.common.clients import connect
 from services.common.db import Database
 from services.common.outbox import Outbox
@@ -11,6 +12,7 @@ from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.enrollment.accounts import IdentityAccounts
 from services.enrollment.activation import ActivationUseCases
+from services.enrollment.audit import trail
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import LookupUseCases
 from services.enrollment.models import OutboxMessage
@@ -25,11 +27,11 @@ def create_server(
     enrollment_settings: EnrollmentSettings | None = None,
 ) -> ServiceHost:
     """Builds the enrollment service, bound but not started (port 0 picks a free port)."""
-    database = Database(settings.database_url)
+    keyring = shared.keyring()
+    database = Database(settings.database_url, session_info=audit_key_info(keyring))
     timeout = shared.rpc_timeout_seconds
     notify = connect(shared.notify_address, default_timeout=timeout)
     identity = connect(shared.identity_address, default_timeout=timeout)
-    keyring = shared.keyring()
     outbox = Outbox(OutboxMessage, keyring, {"notify": notify, "identity": identity})
     enrollment_settings = enrollment_settings or EnrollmentSettings()
     servicer = EnrollmentServicer(
@@ -50,6 +52,7 @@ def create_server(
         database=database,
         workers=[outbox.relay_worker("enrollment", database, settings.worker_interval_seconds)],
         channels=[notify, identity],
+        audit=trail,
     )
 
 

@@ -18,6 +18,7 @@ from services.common.db import utcnow
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
 from services.enrollment import domain, errors, repository
+from services.enrollment.audit import record_patient_action as _audit
 from services.enrollment.history import change_status
 from services.enrollment.models import Invitation, Patient, Practice
 from services.enrollment.settings import EnrollmentSettings
@@ -108,6 +109,7 @@ class EnrollmentUseCases:
         with _unique_mrn(session, practice_id=practice_id, mrn=patient.mrn):
             session.add(patient)
             change_status(session, patient, domain.Status.NOT_ENROLLED, "added to the registry")
+        _audit(session, "patient.add", patient)
         return patient
 
     def update_patient(
@@ -128,6 +130,7 @@ class EnrollmentUseCases:
             for name, value in clean.items():
                 setattr(patient, name, value)
             session.flush()
+        _audit(session, "patient.update", patient, fields=",".join(sorted(clean)))
         return patient
 
     def get_patient(
@@ -140,6 +143,12 @@ class EnrollmentUseCases:
         )
         if patient is None:
             raise errors.PatientNotFound("No such patient at this practice.")
+        return patient
+
+    def view_patient(self, session: Session, *, practice_id: str, patient_id: str) -> Patient:
+        """The practice's patient, for staff to read; the read of PHI is audited (X1, X2)."""
+        patient = self.get_patient(session, practice_id=practice_id, patient_id=patient_id)
+        _audit(session, "patient.view", patient)
         return patient
 
     @staticmethod
@@ -166,6 +175,7 @@ class EnrollmentUseCases:
             return EnrollNowResult("invitation_sent", patient, earlier)
         status = domain.Status(patient.status)
         if status is domain.Status.PENDING:
+            _audit(session, "enrollment.enroll_now", patient, result="already_pending")
             return EnrollNowResult("already_pending", patient, None)
         if status is not domain.Status.NOT_ENROLLED:
             raise errors.StatusDoesNotAllow(
@@ -173,6 +183,7 @@ class EnrollmentUseCases:
             )
         invitation = self._send_invitation(session, patient, idempotency_key)
         change_status(session, patient, domain.Status.PENDING, "invitation sent")
+        _audit(session, "enrollment.enroll_now", patient, result="invitation_sent")
         return EnrollNowResult("invitation_sent", patient, invitation)
 
     def resend_invitation(
@@ -189,7 +200,9 @@ class EnrollmentUseCases:
             raise errors.StatusDoesNotAllow(
                 "Resend Invitation is for patients whose invitation is pending; use Enroll Now."
             )
-        return patient, self._send_invitation(session, patient, idempotency_key)
+        invitation = self._send_invitation(session, patient, idempotency_key)
+        _audit(session, "enrollment.resend", patient)
+        return patient, invitation
 
     def _send_invitation(self, session: Session, patient: Patient, key: str) -> Invitation:
         practice = patient.practice

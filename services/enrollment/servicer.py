@@ -88,7 +88,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.GetPatientRequest, context: grpc.ServicerContext
     ) -> pb.GetPatientResponse:
         with self._database.transaction() as session:
-            patient = self._use_cases.get_patient(
+            patient = self._use_cases.view_patient(
                 session, practice_id=request.practice_id, patient_id=request.patient_id
             )
             return pb.GetPatientResponse(patient=messages.patient(patient))

@@ -82,17 +82,16 @@ def practice(stub):
     return create_practice(stub)
 
 
-@pytest.fixture
-def enrolled(stub, practice, enrollment, shared_settings) -> pb.Patient:
-    """A patient who activated an account through the invitation."""
-    patient = add_patient(stub, practice.practice_id)
+def activated_patient(stub, practice_id: str, host, shared) -> pb.Patient:
+    """A patient who activated an account through the invitation (identity is the double)."""
+    patient = add_patient(stub, practice_id)
     stub.EnrollNow(
         pb.EnrollNowRequest(
-            idempotency_key=key(), practice_id=practice.practice_id, patient_id=patient.patient_id
+            idempotency_key=key(), practice_id=practice_id, patient_id=patient.patient_id
         ),
         timeout=5,
     )
-    token = invitation_token(sent_notifications(enrollment, shared_settings)[0])
+    token = invitation_token(sent_notifications(host, shared)[-1])
     ticket = stub.VerifyInvitation(
         pb.VerifyInvitationRequest(
             invitation_token=token, zip_code="60614", date_of_birth="1984-03-07"
@@ -109,9 +108,13 @@ def enrolled(stub, practice, enrollment, shared_settings) -> pb.Patient:
         pb.CompleteActivationRequest(activation_ticket=ticket, code="123456"), timeout=5
     )
     return stub.GetPatient(
-        pb.GetPatientRequest(practice_id=practice.practice_id, patient_id=patient.patient_id),
-        timeout=5,
+        pb.GetPatientRequest(practice_id=practice_id, patient_id=patient.patient_id), timeout=5
     ).patient
+
+
+@pytest.fixture
+def enrolled(stub, practice, enrollment, shared_settings) -> pb.Patient:
+    return activated_patient(stub, practice.practice_id, enrollment, shared_settings)
 
 
 def unenroll(stub, patient, idempotency_key: str = "", **overrides) -> pb.Patient:
