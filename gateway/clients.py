@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 import grpc
 from fastapi import Request
+from vestibule.audit.v1 import audit_pb2_grpc
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2_grpc
 from vestibule.proxy.v1 import proxy_pb2_grpc
 
 from services.common.clients import connect
+from services.common.migrate import SERVICES
 from services.common.settings import Settings
 
 
@@ -21,20 +23,23 @@ class Clients:
     identity: identity_pb2_grpc.IdentityServiceStub
     enrollment: enrollment_pb2_grpc.EnrollmentServiceStub
     proxy: proxy_pb2_grpc.ProxyServiceStub
+    # Every service's audit trail, by service name.
+    audit: dict[str, audit_pb2_grpc.AuditServiceStub]
     channels: tuple[grpc.Channel, ...]
 
     @classmethod
     def connect(cls, shared: Settings) -> Clients:
         """Opens a channel to each service named in the shared settings."""
-        identity, enrollment, proxy = (
-            connect(shared.address_of(name), default_timeout=shared.rpc_timeout_seconds)
-            for name in ("identity", "enrollment", "proxy")
-        )
+        channels = {
+            name: connect(shared.address_of(name), default_timeout=shared.rpc_timeout_seconds)
+            for name in SERVICES
+        }
         return cls(
-            identity=identity_pb2_grpc.IdentityServiceStub(identity),
-            enrollment=enrollment_pb2_grpc.EnrollmentServiceStub(enrollment),
-            proxy=proxy_pb2_grpc.ProxyServiceStub(proxy),
-            channels=(identity, enrollment, proxy),
+            identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
+            enrollment=enrollment_pb2_grpc.EnrollmentServiceStub(channels["enrollment"]),
+            proxy=proxy_pb2_grpc.ProxyServiceStub(channels["proxy"]),
+            audit={name: audit_pb2_grpc.AuditServiceStub(ch) for name, ch in channels.items()},
+            channels=tuple(channels.values()),
         )
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ VIEW_PATIENTS = "view_patients"
 EDIT_DEMOGRAPHICS = "edit_demographics"
 ENROLL_PATIENTS = "enroll_patients"
 UNENROLL_PATIENTS = "unenroll_patients"
+VIEW_AUDIT = "view_audit"
 MANAGE_PERSONNEL = "manage_personnel"
 MANAGE_PRACTICE_SETTINGS = "manage_practice_settings"
 
@@ -31,6 +32,7 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("GET", "/v1/practice/patients/{patient_id}/dashboard"): VIEW_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/unenroll"): UNENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/reactivate"): UNENROLL_PATIENTS,
+    ("GET", "/v1/practice/audit"): VIEW_AUDIT,
     ("POST", "/v1/practice/staff/me/password"): None,
     ("GET", "/v1/practice/staff"): MANAGE_PERSONNEL,
     ("POST", "/v1/practice/staff"): MANAGE_PERSONNEL,

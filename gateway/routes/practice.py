@@ -114,9 +114,11 @@ def resend_invitation(
 @router.get("/patients/{patient_id}/proxies", responses=_SIGNED_IN)
 def list_proxies(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Relationships:
     """The guardians and representatives of a patient, with their rights (P6)."""
-    answer = services.proxy.ListRelationships(
-        proxy_pb2.ListRelationshipsRequest(practice_id=staff.practice_id, patient_id=patient_id)
-    )
+    where = {"practice_id": staff.practice_id, "patient_id": patient_id}
+    # The proxy service does not know whose patient this is; enrollment answers NOT_FOUND for
+    # another practice's patient (S3), before anything is listed.
+    services.enrollment.GetPatient(enrollment_pb2.GetPatientRequest(**where))
+    answer = services.proxy.ListRelationships(proxy_pb2.ListRelationshipsRequest(**where))
     return schemas.Relationships(
         relationships=[convert.relationship(r) for r in answer.relationships]
     )

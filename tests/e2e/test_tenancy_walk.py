@@ -1,0 +1,139 @@
+"""S3: staff of one practice never see or change another practice's data. Practice B's
+administrator, holding every permission, calls every practice route of the OpenAPI document
+with generated valid input aimed at practice A's records."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
+from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from deploy.local import demo
+from services.common.clients import connect
+from tests.e2e.conftest import Stack
+from tests.e2e.test_enrollment_journey import JANE, staff_session
+
+pytestmark = pytest.mark.e2e
+
+PROBE_NAME = "Tenancyprobe"
+# Signing in and out concerns the caller alone, not any practice's records.
+OWN_SESSION_ROUTES = ("/v1/practice/sessions",)
+# What a route aimed at another practice's record may answer: not found, or input refused.
+ALLOWED_ANSWERS = {400, 404, 422, 429}
+
+
+def second_practice_admin(stack: Stack) -> dict[str, str]:
+    """A practice B and its administrator, with every permission, signed in."""
+    timeout = stack.shared.rpc_timeout_seconds
+    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(
+        connect(stack.shared.enrollment_address, default_timeout=timeout)
+    )
+    identity = identity_pb2_grpc.IdentityServiceStub(
+        connect(stack.shared.identity_address, default_timeout=timeout)
+    )
+    practice = enrollment.CreatePractice(
+        enrollment_pb2.CreatePracticeRequest(
+            idempotency_key=uuid.uuid4().hex, name="Hillside Pediatrics", time_zone="UTC"
+        )
+    ).practice
+    identity.CreateStaffMember(
+        identity_pb2.CreateStaffMemberRequest(
+            idempotency_key=uuid.uuid4().hex,
+            practice_id=practice.practice_id,
+            user_id="admin.hillside",
+            password="hillside-admin-pass-2026",
+            first_name="Bo",
+            last_name="Hill",
+            permissions=demo.ADMIN_PERMISSIONS,
+            skip_password_change=True,
+        )
+    )
+    identity.SetStaffSecurityPolicy(
+        identity_pb2.SetStaffSecurityPolicyRequest(
+            practice_id=practice.practice_id, second_factor_required=False
+        )
+    )
+    answer = stack.api.post(
+        "/practice/sessions",
+        json={"user_id": "admin.hillside", "password": "hillside-admin-pass-2026"},
+    )
+    assert answer.status_code == 201, answer.text
+    return {"authorization": f"Bearer {answer.json()['session_token']}"}
+
+
+def snapshot(stack: Stack, staff: dict[str, str], patient_id: str) -> tuple[object, ...]:
+    """Everything of practice A that a route of practice B could touch."""
+    return tuple(
+        stack.api.get(path, headers=staff).json()
+        for path in (
+            f"/practice/patients/{patient_id}",
+            "/practice/staff",
+            "/practice/security-policy",
+        )
+    )
+
+
+def stays_out(
+    operation: schemathesis.APIOperation,
+    staff_b: dict[str, str],
+    targets: dict[str, str],
+    secrets_of_a: list[str],
+):
+    """Calls the operation as B with generated input, aimed at A's records where it takes IDs."""
+    aimed_at_a = bool(operation.path_parameters)
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=5,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case: schemathesis.Case) -> None:
+        if case.path_parameters:
+            case.path_parameters = {name: targets[name] for name in case.path_parameters}
+        response = case.call(headers=staff_b)
+        if aimed_at_a:
+            assert response.status_code in ALLOWED_ANSWERS, (case.path, response.text)
+        leaked = [value for value in secrets_of_a if value in response.text]
+        assert leaked == [], (case.method, case.path, leaked)
+
+    return call
+
+
+# rule S3
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Stack):
+    staff_a = staff_session(stack)
+    patient = stack.api.post(
+        "/practice/patients",
+        headers=staff_a,
+        json={**JANE, "first_name": PROBE_NAME, "email": "probe@example.com"},
+    ).json()
+    staff_ids = [
+        member["staff_id"]
+        for member in stack.api.get("/practice/staff", headers=staff_a).json()["staff"]
+    ]
+    secrets_of_a = [patient["patient_id"], PROBE_NAME, "probe@example.com", *staff_ids]
+    targets = {"patient_id": patient["patient_id"], "staff_id": staff_ids[0]}
+    before = snapshot(stack, staff_a, patient["patient_id"])
+    staff_b = second_practice_admin(stack)
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", stack.app)
+    walked = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith("/v1/practice") or operation.path.startswith(
+            OWN_SESSION_ROUTES
+        ):
+            continue
+        walked.append(f"{operation.method.upper()} {operation.path}")
+        stays_out(operation, staff_b, targets, secrets_of_a)()
+
+    assert len(walked) >= 10
+    assert snapshot(stack, staff_a, patient["patient_id"]) == before
