@@ -28,7 +28,7 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("POST", "/v1/practice/patients/{patient_id}/enroll-now"): ENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/resend-invitation"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/patients/{patient_id}/proxies"): VIEW_PATIENTS,
-    ("GET", "/v1/practice/patients"): VIEW_PATIENTS,
+    ("POST", "/v1/practice/patients/search"): VIEW_PATIENTS,
     ("GET", "/v1/practice/patients/{patient_id}/dashboard"): VIEW_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/unenroll"): UNENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/reactivate"): UNENROLL_PATIENTS,

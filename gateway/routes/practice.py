@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.identity.v1 import identity_pb2
 from vestibule.proxy.v1 import proxy_pb2
@@ -124,12 +124,13 @@ def list_proxies(patient_id: PatientId, staff: Staff, services: Services) -> sch
     )
 
 
-@router.get("/patients", responses=_SIGNED_IN)
+@router.post("/patients/search", responses=_SIGNED_IN)
 def search_patients(
-    criteria: Annotated[schemas.PatientSearch, Query()], staff: Staff, services: Services
+    criteria: schemas.PatientSearch, staff: Staff, services: Services
 ) -> schemas.PatientPage:
     """Patient search (S2): by part of a name, date of birth, MRN, email or phone, a page at a
-    time; only the practice's own patients (S3)."""
+    time; only the practice's own patients (S3). The criteria are PHI, so they travel in the
+    body, never in a URL that proxies, logs and traces would keep (as FHIR's POST _search)."""
     answer = services.enrollment.SearchPatients(
         enrollment_pb2.SearchPatientsRequest(
             practice_id=staff.practice_id,

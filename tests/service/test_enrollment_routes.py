@@ -121,9 +121,9 @@ def doubles(tmp_path) -> Iterator[Doubles]:
 
 # rule S2, S3
 def test_search_passes_the_criteria_for_the_staff_practice_S2_S3(doubles):
-    answer = doubles.http.get(
-        "/v1/practice/patients",
-        params={"name": "doe", "phone": "(312) 555-0142", "page_size": 10},
+    answer = doubles.http.post(
+        "/v1/practice/patients/search",
+        json={"name": "doe", "phone": "(312) 555-0142", "page_size": 10},
         headers=doubles.as_staff("view_patients"),
     )
     assert answer.status_code == 200, answer.text
@@ -140,8 +140,10 @@ def test_search_passes_the_criteria_for_the_staff_practice_S2_S3(doubles):
 
 # rule S2
 def test_search_without_view_patients_is_refused_S2(doubles):
-    answer = doubles.http.get(
-        "/v1/practice/patients", params={"name": "doe"}, headers=doubles.as_staff("enroll_patients")
+    answer = doubles.http.post(
+        "/v1/practice/patients/search",
+        json={"name": "doe"},
+        headers=doubles.as_staff("enroll_patients"),
     )
     assert answer.status_code == 403
     assert not doubles.called("SearchPatients")
@@ -149,9 +151,9 @@ def test_search_without_view_patients_is_refused_S2(doubles):
 
 # rule S3
 def test_search_naming_a_practice_is_refused_S3(doubles):
-    answer = doubles.http.get(
-        "/v1/practice/patients",
-        params={"name": "doe", "practice_id": "p2"},
+    answer = doubles.http.post(
+        "/v1/practice/patients/search",
+        json={"name": "doe", "practice_id": "p2"},
         headers=doubles.as_staff("view_patients"),
     )
     assert answer.status_code == 422
