@@ -12,6 +12,7 @@ from services.common.crypto import Keyring, new_numeric_code
 from services.common.db import new_id, utcnow
 from services.common.outbox import Outbox
 from services.identity import contacts, domain, repository
+from services.identity.audit import trail
 from services.identity.domain import AccountState, CodeChannel
 from services.identity.errors import (
     AccountNotFound,
@@ -108,6 +109,7 @@ def resend_code(
     wait = domain.resend_wait(resends, now)
     if wait is not None:
         raise ResendThrottled(wait)
+    trail.record(session, "account.code.resend", f"account:{account.id}")
     return send_new_code(session, outbox=outbox, keyring=keyring, account=account)
 
 
@@ -128,6 +130,7 @@ def verify_account(session: Session, *, keyring: Keyring, account_id: str, code:
         raise CodeExpired()
     if not keyring.codes_match(account.id, code.strip(), verification.code_hash):
         verification.attempts += 1
+        trail.record(session, "account.verify", f"account:{account.id}", outcome="failed")
         raise WrongCode(domain.CODE_ATTEMPTS - verification.attempts)
     if account.email:
         holder = repository.account_by_verified_email(session, account.email)
@@ -140,4 +143,5 @@ def verify_account(session: Session, *, keyring: Keyring, account_id: str, code:
         session.flush()
     except IntegrityError:
         raise EmailTaken() from None  # verified for another account at the same instant
+    trail.record(session, "account.verify", f"account:{account.id}")
     return account

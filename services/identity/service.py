@@ -17,6 +17,7 @@ from services.common.db import new_id
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.identity import checks, codes, contacts, passwords, repository, usernames
+from services.identity.audit import trail
 from services.identity.codes import CodeDestination
 from services.identity.domain import AccountState
 from services.identity.errors import AccountNotFound, EmailTaken, InvalidRequest, UsernameTaken
@@ -117,6 +118,7 @@ def register_account(
             return _registration(existing)
         raise UsernameTaken("username", "username") from None
     sent = codes.send_new_code(session, outbox=outbox, keyring=keyring, account=account)
+    trail.record(session, "account.register", f"account:{account.id}", practice_id=practice_id)
     return Registration(account, sent)
 
 

@@ -89,15 +89,15 @@ def confirm_password(
         raise BadCredentials()
     if not verdict.matches:
         count_failure(row, now)
-        if isinstance(row, StaffMember):
-            trail.record(
-                session,
-                "staff.sign_in.failed",
-                f"staff:{row.id}",
-                practice_id=row.practice_id,
-                outcome="failed",
-                details={"step": "password"},
-            )
+        kind = "staff" if isinstance(row, StaffMember) else "account"
+        trail.record(
+            session,
+            f"{kind}.sign_in.failed",
+            f"{kind}:{row.id}",
+            practice_id=row.practice_id if isinstance(row, StaffMember) else "",
+            outcome="failed",
+            details={"step": "password"},
+        )
         raise BadCredentials()
     row.failed_sign_ins, row.locked_until = 0, None
     if verdict.new_hash:
@@ -147,6 +147,7 @@ def complete_sign_in(
     row = confirm_password(session, credential=credential, verdict=verdict)
     if isinstance(row, Account) and row.state != AccountState.ACTIVE:
         raise ActivationPending()
+    trail.record(session, "account.sign_in", f"account:{row.id}")
     return open_session(
         session, kind=credential.kind, row=row, device_label=device_label, lifetime=lifetime
     )
@@ -180,4 +181,10 @@ def sign_out(session: Session, *, token: str) -> None:
     opened = _live_session(session, token)
     if opened is not None:
         opened.ended_at = utcnow()
+        trail.record(
+            session,
+            "session.end",
+            f"{PrincipalKind(opened.kind).value}:{opened.principal_id}",
+            practice_id=opened.practice_id or "",
+        )
         session.flush()

@@ -8,11 +8,11 @@ import grpc
 import pytest
 from argon2 import PasswordHasher
 from grpc_status import rpc_status
-from sqlalchemy import update
+from sqlalchemy import select, update
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.common.db import utcnow
-from services.identity.models import Account, AuthSession
+from services.identity.models import Account, AuditRecord, AuthSession
 from tests.service.test_identity_support import (
     PASSWORD,
     NotifySink,
@@ -167,3 +167,31 @@ def test_sign_in_rehashes_a_hash_made_with_other_parameters_I2(identity, stub, a
         new_hash = session.get(Account, account_id).password_hash
     assert new_hash != old_hash
     assert new_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+def _actions(identity) -> list[tuple[str, str, str]]:
+    with identity.database.transaction() as session:
+        rows = session.scalars(select(AuditRecord).order_by(AuditRecord.sequence)).all()
+        return [(row.action, row.target, row.outcome) for row in rows]
+
+
+# rule X2
+def test_registration_and_verification_are_audited_X2(identity, account_id):
+    target = f"account:{account_id}"
+    assert _actions(identity) == [
+        ("account.register", target, "success"),
+        ("account.verify", target, "success"),
+    ]
+
+
+# rule X2
+def test_sign_in_its_failure_and_sign_out_are_audited_X2(identity, stub, account_id):
+    _refusal(stub, password="not the password at all")
+    token = _sign_in(stub).session_token
+    stub.SignOut(identity_pb2.SignOutRequest(session_token=token), timeout=10)
+    target = f"account:{account_id}"
+    assert _actions(identity)[2:] == [
+        ("account.sign_in.failed", target, "failed"),
+        ("account.sign_in", target, "success"),
+        ("session.end", target, "success"),
+    ]
