@@ -21,7 +21,7 @@ from vestibule.audit.v1 import audit_pb2, audit_pb2_grpc
 from services.common.audit import AuditRecordColumns, AuditTrail, audit_key_info
 from services.common.db import Database
 from services.common.errors import FieldViolation, InvalidArgument
-from services.common.migrate import SERVICES
+from services.common.migrate import SERVICES, service_name
 from services.common.settings import ServiceSettings, Settings
 
 DEFAULT_PAGE, MAX_PAGE = 50, 200
@@ -104,7 +104,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
 def main() -> None:
     parser = argparse.ArgumentParser(description="Checks the audit hash chains.")
     parser.add_argument("command", choices=["verify"])
-    parser.add_argument("services", nargs="*", choices=[*SERVICES, []], default=list(SERVICES))
+    parser.add_argument("services", nargs="*", type=service_name, metavar="SERVICE")
     args = parser.parse_args()
     shared = Settings()  # type: ignore[call-arg]
     broken = False

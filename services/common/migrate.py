@@ -22,6 +22,13 @@ SERVICES = tuple(DEFAULT_PORTS)
 SERVICES_DIR = Path(__file__).resolve().parent.parent
 
 
+def service_name(value: str) -> str:
+    """An argparse type: one of the services' names."""
+    if value not in SERVICES:
+        raise argparse.ArgumentTypeError(f"{value!r} is not one of {', '.join(SERVICES)}")
+    return value
+
+
 def alembic_config(service: str, database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
@@ -58,7 +65,7 @@ def run_env(target_metadata: MetaData) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("services", nargs="*", choices=[*SERVICES, []], default=list(SERVICES))
+    parser.add_argument("services", nargs="*", type=service_name, metavar="SERVICE")
     parser.add_argument("--revision", metavar="MESSAGE", help="autogenerate a new revision")
     args = parser.parse_args()
     shared = Settings()  # type: ignore[call-arg]
