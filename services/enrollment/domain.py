@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
-from services.common.errors import FieldViolation
 
 
 class BirthSex(StrEnum):
@@ -62,10 +56,6 @@ FIELD_LABELS = {
 # What staff may set on a patient: the demographics and the practice's own record number.
 PATIENT_FIELDS = (*FIELD_NAMES, "mrn")
 
-_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
-_MRN = re.compile(r"^[A-Za-z0-9./-]{1,32}$")
-_MAX_NAME = 100
-
 
 def missing_for_invitation(demographics: Demographics, *, email_required: bool) -> list[str]:
     """The required fields (E1) that are not recorded. A practice that made email optional
@@ -74,89 +64,6 @@ def missing_for_invitation(demographics: Demographics, *, email_required: bool) 
     if "email" in missing and not email_required and demographics.cell_phone:
         missing.remove("email")
     return missing
-
-
-def normalize(
-    raw: dict[str, str], *, today: date
-) -> tuple[dict[str, object], list[FieldViolation]]:
-    """Parses the given demographic values (empty string = clear the field). Returns the clean
-    values and a violation for every value that is present but wrong."""
-    clean: dict[str, object] = {}
-    violations: list[FieldViolation] = []
-    for name, value in raw.items():
-        value = value.strip()
-        if not value:
-            clean[name] = None
-            continue
-        try:
-            clean[name] = _PARSERS[name](value, today)
-        except ValueError as error:
-            violations.append(FieldViolation(name, str(error)))
-    return clean, violations
-
-
-def _name(value: str, _today: date) -> str:
-    if len(value) > _MAX_NAME:
-        raise ValueError(f"Use at most {_MAX_NAME} characters.")
-    return value
-
-
-def _date_of_birth(value: str, today: date) -> date:
-    try:
-        born = date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("Use the form YYYY-MM-DD, e.g. 1984-03-07.") from None
-    if born > today or born.year < 1900:
-        raise ValueError("Enter a date of birth between 1900 and today.")
-    return born
-
-
-def _birth_sex(value: str, _today: date) -> BirthSex:
-    try:
-        return BirthSex(value.lower())
-    except ValueError:
-        raise ValueError("Use female, male or unknown.") from None
-
-
-def _zip_code(value: str, _today: date) -> str:
-    if not _ZIP.match(value):
-        raise ValueError("Use a 5-digit ZIP code, or ZIP+4 like 60614-1234.")
-    return value
-
-
-def _email(value: str, _today: date) -> str:
-    try:
-        return str(validate_email(value, check_deliverability=False).normalized)
-    except EmailNotValidError:
-        raise ValueError("Enter an email address like name@example.com.") from None
-
-
-def _cell_phone(value: str, _today: date) -> str:
-    try:
-        number = phonenumbers.parse(value, "US")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValueError("Enter a valid phone number, e.g. +1 312 555 0142.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _mrn(value: str, _today: date) -> str:
-    if not _MRN.match(value):
-        raise ValueError('Use 1 to 32 letters, digits, "-", "." or "/".')
-    return value.upper()
-
-
-_PARSERS = {
-    "first_name": _name,
-    "last_name": _name,
-    "date_of_birth": _date_of_birth,
-    "birth_sex": _birth_sex,
-    "zip_code": _zip_code,
-    "email": _email,
-    "cell_phone": _cell_phone,
-    "mrn": _mrn,
-}
 
 
 def answers_match(demographics: Demographics, *, zip_code: str, date_of_birth: str) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.common.crypto import Keyring
 from services.common.db import utcnow
 from services.common.errors import FieldViolation, InvalidArgument
-from services.enrollment import domain, errors, repository
+from services.enrollment import demographics, domain, errors, repository
 from services.enrollment.audit import trail
 from services.enrollment.models import Invitation, Patient
 
@@ -121,7 +121,7 @@ def _criteria(raw: dict[str, str]) -> repository.PatientCriteria:
             "Search by at least one of: name, date of birth, MRN, email or phone.",
             violations=[FieldViolation(name, "Give at least one criterion.") for name in CRITERIA],
         )
-    parsed, violations = domain.normalize(
+    parsed, violations = demographics.normalize(
         {_FIELD_OF[name]: value for name, value in given.items() if name in _FIELD_OF},
         today=utcnow().date(),
     )

@@ -6,25 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from vestibule.notify.v1 import notify_pb2
 
-from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
-from services.enrollment import domain, errors, repository
+from services.enrollment import demographics, domain, errors, repository
 from services.enrollment.audit import record_patient_action as _audit
 from services.enrollment.history import change_status
+from services.enrollment.invitations import InvitationSender
 from services.enrollment.models import Invitation, Patient, Practice
 from services.enrollment.settings import EnrollmentSettings
-
-SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
-NOTIFY_CHANNELS = {"email": notify_pb2.CHANNEL_EMAIL, "sms": notify_pb2.CHANNEL_SMS}
 
 
 @dataclass(frozen=True)
@@ -50,9 +45,9 @@ def require_key(idempotency_key: str) -> None:
 
 class EnrollmentUseCases:
     def __init__(self, *, settings: EnrollmentSettings, outbox: Outbox, portal_url: str) -> None:
-        self._settings = settings
-        self._outbox = outbox
-        self._portal_url = portal_url.rstrip("/")
+        self._invitations = InvitationSender(
+            settings=settings, outbox=outbox, portal_url=portal_url
+        )
 
     # Practices and the patient registry
 
@@ -153,7 +148,7 @@ class EnrollmentUseCases:
 
     @staticmethod
     def _clean(values: dict[str, str]) -> dict[str, object]:
-        clean, violations = domain.normalize(values, today=utcnow().date())
+        clean, violations = demographics.normalize(values, today=utcnow().date())
         if violations:
             raise errors.InvalidDemographics(
                 "Some patient details are not valid; correct the fields listed.",
@@ -205,9 +200,10 @@ class EnrollmentUseCases:
         return patient, invitation
 
     def _send_invitation(self, session: Session, patient: Patient, key: str) -> Invitation:
-        practice = patient.practice
+        """Sends only when every required field (E1) is recorded; the sending itself (token,
+        invitation, messages) is the InvitationSender's."""
         missing = domain.missing_for_invitation(
-            demographics_of(patient), email_required=practice.email_required
+            demographics_of(patient), email_required=patient.practice.email_required
         )
         if missing:
             labels = ", ".join(domain.FIELD_LABELS[name].lower() for name in missing)
@@ -219,45 +215,7 @@ class EnrollmentUseCases:
                     for name in missing
                 ],
             )
-        repository.supersede_open_invitations(session, patient.id)
-        token = new_token()
-        now = utcnow()
-        channels = [
-            name for name, value in (("email", patient.email), ("sms", patient.cell_phone)) if value
-        ]
-        invitation = Invitation(
-            patient_id=patient.id,
-            idempotency_key=key,
-            token_hash=token_hash(token),
-            channels=channels,
-            sent_at=now,
-            expires_at=now + timedelta(days=self._settings.invitation_lifetime_days),
-        )
-        session.add(invitation)
-        session.flush()
-        patient.invitation_requested_at = now
-        # E8: the message carries the demographics as they are now.
-        parameters = {
-            "practice_name": practice.name,
-            "practice_phone": practice.contact_phone,
-            "first_name": patient.first_name or "",
-            "activation_url": f"{self._portal_url}/activate#token={token}",
-            "expires_on": _local_date(invitation.expires_at, practice.time_zone),
-        }
-        for channel in channels:
-            self._outbox.enqueue(
-                session,
-                SEND_NOTIFICATION,
-                notify_pb2.SendNotificationRequest(
-                    idempotency_key=f"invitation:{invitation.id}:{channel}",
-                    channel=NOTIFY_CHANNELS[channel],
-                    recipient=patient.email if channel == "email" else patient.cell_phone,
-                    template=notify_pb2.TEMPLATE_INVITATION,
-                    parameters=parameters,
-                    practice_id=practice.id,
-                ),
-            )
-        return invitation
+        return self._invitations.send(session, patient, key)
 
 
 @contextmanager
@@ -275,8 +233,3 @@ def _unique_mrn(session: Session, *, practice_id: str, mrn: object) -> Iterator[
             "or search by MRN to find that patient.",
             violations=[FieldViolation("mrn", "Already used by another patient.")],
         ) from None
-
-
-def _local_date(moment: datetime, time_zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(time_zone))
-    return f"{local:%B} {local.day}, {local.year}"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.enrollment import domain
+from services.enrollment import demographics, domain
 from services.enrollment.domain import Action, InvitationState, Status
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -72,7 +72,7 @@ def test_a_used_invitation_stays_used_after_it_expires_E10():
 
 
 def test_mrn_is_kept_upper_case_and_checked():
-    clean, violations = domain.normalize({"mrn": " ab-12/3.4 "}, today=NOW.date())
+    clean, violations = demographics.normalize({"mrn": " ab-12/3.4 "}, today=NOW.date())
     assert (clean, violations) == ({"mrn": "AB-12/3.4"}, [])
-    _, violations = domain.normalize({"mrn": "has space"}, today=NOW.date())
+    _, violations = demographics.normalize({"mrn": "has space"}, today=NOW.date())
     assert [v.field for v in violations] == ["mrn"]

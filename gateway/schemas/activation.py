@@ -1,0 +1,91 @@
+"""Activation: from the invitation link to an account (E9, E10), with the password check."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from gateway.schemas.types import (
+    Code,
+    CodeChannel,
+    Email,
+    IsoDate,
+    Password,
+    Secret,
+    Username,
+    ZipCode,
+    _Request,
+)
+
+
+class PasswordCheck(_Request):
+    """A candidate password, and the username it would go with if known."""
+
+    password: Password
+    username: Username | None = None
+
+
+class Requirement(BaseModel):
+    """One requirement of the password policy and whether the candidate meets it."""
+
+    name: str
+    description: str
+    met: bool
+
+
+class PasswordCheckResult(BaseModel):
+    """Every requirement, in display order."""
+
+    requirements: list[Requirement]
+    acceptable: bool
+
+
+class ActivationVerify(_Request):
+    """The invitation token and the patient's answers."""
+
+    invitation_token: Secret
+    zip_code: ZipCode
+    date_of_birth: IsoDate
+
+
+class ActivationTicket(BaseModel):
+    """The secret ticket for the next activation steps."""
+
+    activation_ticket: str
+    practice_name: str
+    email_on_file: str | None
+
+
+class SecurityDetails(_Request):
+    """The credentials the patient chooses."""
+
+    activation_ticket: Secret
+    username: Username
+    password: Password
+    email: Email | None = None
+
+
+class CodeSent(BaseModel):
+    """Where the verification code went."""
+
+    code_channel: CodeChannel
+    code_destination_hint: str
+
+
+class ActivationCodeResend(_Request):
+    """The activation whose verification code should be sent again."""
+
+    activation_ticket: Secret
+
+
+class ActivationComplete(_Request):
+    """The verification code the patient received."""
+
+    activation_ticket: Secret
+    code: Code
+
+
+class Activated(BaseModel):
+    """The activated account, linked to the patient record."""
+
+    account_id: str
+    practice_name: str

@@ -1,0 +1,147 @@
+"""The practice's patients: registry, invitations, proxies, search, dashboard (E1 to E4, E13)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from gateway.schemas.types import (
+    BirthSex,
+    Email,
+    EnrollmentStatus,
+    EnrollNowOutcome,
+    InvitationState,
+    IsoDate,
+    Mrn,
+    Name,
+    PatientAction,
+    Phone,
+    RelationshipKind,
+    UnenrollReason,
+    ZipCode,
+    _Request,
+)
+
+
+class Demographics(_Request):
+    """Patient facts; every field is optional, and a present one must be well-formed. In a
+    PATCH, the fields present are the ones changed, and null clears one."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    date_of_birth: IsoDate | None = None
+    birth_sex: BirthSex | None = None
+    zip_code: ZipCode | None = None
+    email: Email | None = None
+    cell_phone: Phone | None = None
+    # The practice's medical record number, unique within the practice.
+    mrn: Mrn | None = None
+
+
+class StatusChange(BaseModel):
+    """One entry of a patient's enrollment history."""
+
+    from_status: EnrollmentStatus | None
+    to_status: EnrollmentStatus
+    changed_at: datetime | None
+    actor: str
+    reason: str
+
+
+class Patient(BaseModel):
+    """A patient of the staff member's practice, with enrollment state."""
+
+    patient_id: str
+    first_name: str | None
+    last_name: str | None
+    date_of_birth: str | None
+    birth_sex: BirthSex | None
+    zip_code: str | None
+    email: str | None
+    cell_phone: str | None
+    status: EnrollmentStatus
+    invitation_requested_at: datetime | None
+    account_id: str | None
+    history: list[StatusChange]
+    mrn: str | None = None
+
+
+class Invitation(BaseModel):
+    """An invitation sent to a patient."""
+
+    invitation_id: str
+    sent_at: datetime | None
+    expires_at: datetime | None
+    channels: list[str]
+    state: InvitationState | None = None
+
+
+class EnrollNowResult(BaseModel):
+    """What Enroll Now did; `invitation` is null when the patient was already pending."""
+
+    outcome: EnrollNowOutcome
+    patient: Patient
+    invitation: Invitation | None
+
+
+class InvitationResent(BaseModel):
+    """The patient after a resend, and the new invitation."""
+
+    patient: Patient
+    invitation: Invitation
+
+
+class Relationship(BaseModel):
+    """One proxy who may act for the patient."""
+
+    relationship_id: str
+    patient_id: str
+    proxy_account_id: str
+    kind: RelationshipKind
+    rights: list[str]
+    created_at: datetime | None
+
+
+class Relationships(BaseModel):
+    """The proxies of one patient."""
+
+    relationships: list[Relationship]
+
+
+class PatientSearch(_Request):
+    """Search criteria (at least one; each given one must match) and the page wanted. Names
+    match in part, first or last, not case-sensitive; a phone may be in any format."""
+
+    name: Name | None = None
+    date_of_birth: IsoDate | None = None
+    mrn: Mrn | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    page_size: int = Field(25, ge=1, le=100)
+    page_token: str | None = Field(None, min_length=1, max_length=1024)
+
+
+class PatientPage(BaseModel):
+    """One page of matches, by last name, first name; `next_page_token` asks for the next."""
+
+    patients: list[Patient]
+    next_page_token: str | None
+
+
+class Dashboard(BaseModel):
+    """What staff see of one patient: the record with its history, the invitations sent, the
+    proxies with their rights (P6), and the enrollment actions this staff member may take now."""
+
+    patient: Patient
+    invitations: list[Invitation]
+    proxies: list[Relationship]
+    actions: list[PatientAction]
+
+
+class Unenrollment(_Request):
+    """Why the practice unenrolls the patient; the note is kept in the history (no PHI)."""
+
+    reason: UnenrollReason
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None

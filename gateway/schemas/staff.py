@@ -1,0 +1,68 @@
+"""The practice's personnel, their permissions and its security policy (S1, S2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from gateway.schemas.staff_sign_in import Staff
+from gateway.schemas.types import Name, Password, Username, _Request
+
+PermissionName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+StaffId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class NewStaffMember(_Request):
+    """A staff member to add (S1): they change this initial password at first sign-in."""
+
+    user_id: Username
+    password: Password
+    first_name: Name
+    last_name: Name
+    permissions: list[PermissionName] = Field(default=[], max_length=32)
+    copy_permissions_from_staff_id: StaffId | None = None
+
+
+class StaffMemberDetails(Staff):
+    """A staff member of the practice, as the personnel list shows them."""
+
+    active: bool
+    deactivated_at: datetime | None
+    second_factor_enrolled: bool
+    password_change_required: bool
+    created_at: datetime | None
+
+
+class StaffList(BaseModel):
+    """Every staff member of the practice."""
+
+    staff: list[StaffMemberDetails]
+
+
+class PermissionsUpdate(_Request):
+    """The permissions the staff member holds from now on."""
+
+    permissions: list[PermissionName] = Field(max_length=32)
+
+
+class PasswordChange(_Request):
+    """The signed-in staff member's current password and the new one."""
+
+    current_password: Password
+    new_password: Password
+
+
+class SecurityPolicy(BaseModel):
+    """How the practice's staff sign in; `updated_by` is null while it is the default."""
+
+    second_factor_required: bool
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class SecurityPolicyUpdate(_Request):
+    """Whether the practice's staff must sign in with a second factor."""
+
+    second_factor_required: bool

@@ -1,0 +1,45 @@
+"""The field types the shapes share, and the strict base of every request."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+EnrollmentStatus = Literal[
+    "not_enrolled", "pending", "enrolled", "declined", "deferred", "unenrolled"
+]
+BirthSex = Literal["female", "male", "unknown"]
+RelationshipKind = Literal["guardian", "representative"]
+EnrollNowOutcome = Literal["invitation_sent", "already_pending"]
+CodeChannel = Literal["email", "sms"]
+InvitationState = Literal["open", "superseded", "used", "expired", "locked"]
+PatientAction = Literal["enroll_now", "resend_invitation", "unenroll", "reactivate"]
+UnenrollReason = Literal["inactivity", "patient_request"]
+
+
+def _calendar_date(value: str) -> str:
+    date.fromisoformat(value)  # rejects 2024-02-30 and the like
+    return value
+
+
+IsoDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    AfterValidator(_calendar_date),
+    Field(json_schema_extra={"format": "date"}, examples=["1990-04-21"]),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Mrn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=254)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")

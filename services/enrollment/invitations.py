@@ -1,0 +1,75 @@
+"""Sending an invitation (E4, E8, E10): a new token, and its message queued for each channel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from vestibule.notify.v1 import notify_pb2
+
+from services.common.crypto import new_token, token_hash
+from services.common.db import utcnow
+from services.common.outbox import Outbox
+from services.enrollment import repository
+from services.enrollment.models import Invitation, Patient
+from services.enrollment.settings import EnrollmentSettings
+
+SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
+NOTIFY_CHANNELS = {"email": notify_pb2.CHANNEL_EMAIL, "sms": notify_pb2.CHANNEL_SMS}
+
+
+class InvitationSender:
+    def __init__(self, *, settings: EnrollmentSettings, outbox: Outbox, portal_url: str) -> None:
+        self._settings = settings
+        self._outbox = outbox
+        self._portal_url = portal_url.rstrip("/")
+
+    def send(self, session: Session, patient: Patient, key: str) -> Invitation:
+        """A new invitation for a patient who has every required field; the open ones are
+        superseded (E4), and the message goes out through the outbox in the same transaction."""
+        practice = patient.practice
+        repository.supersede_open_invitations(session, patient.id)
+        token = new_token()
+        now = utcnow()
+        channels = [
+            name for name, value in (("email", patient.email), ("sms", patient.cell_phone)) if value
+        ]
+        invitation = Invitation(
+            patient_id=patient.id,
+            idempotency_key=key,
+            token_hash=token_hash(token),
+            channels=channels,
+            sent_at=now,
+            expires_at=now + timedelta(days=self._settings.invitation_lifetime_days),
+        )
+        session.add(invitation)
+        session.flush()
+        patient.invitation_requested_at = now
+        # E8: the message carries the demographics as they are now.
+        parameters = {
+            "practice_name": practice.name,
+            "practice_phone": practice.contact_phone,
+            "first_name": patient.first_name or "",
+            "activation_url": f"{self._portal_url}/activate#token={token}",
+            "expires_on": _local_date(invitation.expires_at, practice.time_zone),
+        }
+        for channel in channels:
+            self._outbox.enqueue(
+                session,
+                SEND_NOTIFICATION,
+                notify_pb2.SendNotificationRequest(
+                    idempotency_key=f"invitation:{invitation.id}:{channel}",
+                    channel=NOTIFY_CHANNELS[channel],
+                    recipient=patient.email if channel == "email" else patient.cell_phone,
+                    template=notify_pb2.TEMPLATE_INVITATION,
+                    parameters=parameters,
+                    practice_id=practice.id,
+                ),
+            )
+        return invitation
+
+
+def _local_date(moment: datetime, time_zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{local:%B} {local.day}, {local.year}"
