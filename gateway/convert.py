@@ -122,6 +122,7 @@ def staff(message: identity_pb2.StaffMember) -> schemas.Staff:
         user_id=message.user_id,
         first_name=message.first_name,
         last_name=message.last_name,
+        role=enum_value(identity_pb2.StaffRole, message.role),
         permissions=list(message.permissions),
     )
 

@@ -63,6 +63,7 @@ def seed(shared: Settings) -> DemoCredentials:
             password=ADMIN_PASSWORD,
             first_name="Avery",
             last_name="Admin",
+            role=identity_pb2.STAFF_ROLE_ADMINISTRATOR,
             permissions=ADMIN_PERMISSIONS,
             skip_password_change=True,
         )

@@ -127,8 +127,9 @@ def add_staff_member(
     key: Annotated[str, Depends(idempotency_key)],
     response: Response,
 ) -> schemas.StaffMemberDetails:
-    """Adds a staff member (S1), optionally with the permissions of another one of the practice;
-    they must change the initial password at first sign-in."""
+    """Adds a staff member (S1) with their role's preset permissions and the ones given,
+    optionally with the permissions of another one of the practice; they must change the
+    initial password at first sign-in."""
     answer = services.identity.CreateStaffMember(
         identity_pb2.CreateStaffMemberRequest(
             idempotency_key=key,
@@ -137,6 +138,7 @@ def add_staff_member(
             password=body.password,
             first_name=body.first_name,
             last_name=body.last_name,
+            role=convert.enum_number(identity_pb2.StaffRole, body.role),
             permissions=body.permissions,
             copy_permissions_from_staff_id=body.copy_permissions_from_staff_id or "",
         )
@@ -160,10 +162,14 @@ def get_staff_member(
 def update_permissions(
     staff_id: StaffId, body: schemas.PermissionsUpdate, staff: Staff, services: Services
 ) -> schemas.StaffMemberDetails:
-    """Replaces a staff member's permissions; their sessions see the change at once."""
+    """Replaces a staff member's permissions, and their role when one is given (a new role
+    changes no permission by itself); their sessions see the change at once."""
     answer = services.identity.UpdateStaffPermissions(
         identity_pb2.UpdateStaffPermissionsRequest(
-            practice_id=staff.practice_id, staff_id=staff_id, permissions=body.permissions
+            practice_id=staff.practice_id,
+            staff_id=staff_id,
+            permissions=body.permissions,
+            role=convert.enum_number(identity_pb2.StaffRole, body.role),
         )
     )
     return convert.staff_details(answer.staff_member)

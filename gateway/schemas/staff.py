@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from gateway.schemas.staff_sign_in import Staff
+from gateway.schemas.staff_sign_in import Staff, StaffRole
 from gateway.schemas.types import Name, Password, Username, _Request
 
 PermissionName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -15,12 +15,14 @@ StaffId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
 class NewStaffMember(_Request):
-    """A staff member to add (S1): they change this initial password at first sign-in."""
+    """A staff member to add (S1): they change this initial password at first sign-in. They get
+    their role's preset permissions, `permissions`, and those of the staff member to copy."""
 
     user_id: Username
     password: Password
     first_name: Name
     last_name: Name
+    role: StaffRole = "other"
     permissions: list[PermissionName] = Field(default=[], max_length=32)
     copy_permissions_from_staff_id: StaffId | None = None
 
@@ -42,9 +44,11 @@ class StaffList(BaseModel):
 
 
 class PermissionsUpdate(_Request):
-    """The permissions the staff member holds from now on."""
+    """The permissions the staff member holds from now on, and their new role if it changes (a
+    new role changes no permission by itself)."""
 
     permissions: list[PermissionName] = Field(max_length=32)
+    role: StaffRole | None = None
 
 
 class PasswordChange(_Request):

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from gateway.schemas.types import Code, Password, Secret, Username, _Request
 
 StaffSignInStep = Literal["change_password", "enroll_second_factor", "second_factor"]
+StaffRole = Literal["administrator", "clinician", "front_desk", "billing", "other"]
 
 
 class StaffSignIn(_Request):
@@ -27,6 +28,7 @@ class Staff(BaseModel):
     user_id: str
     first_name: str
     last_name: str
+    role: StaffRole
     permissions: list[str]
 
 

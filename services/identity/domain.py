@@ -1,8 +1,9 @@
-"""Identity rules: account states, staff permissions, verification codes and lockout (I11)."""
+"""Identity rules: account states, staff roles and permissions, verification codes and lockout
+(I11)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -49,6 +50,33 @@ PERMISSIONS = frozenset(
     }
 )
 
+
+class StaffRole(StrEnum):
+    """A staff member's job at their practice (S1); it presets the permissions they start with."""
+
+    ADMINISTRATOR = "administrator"
+    CLINICIAN = "clinician"
+    FRONT_DESK = "front_desk"
+    BILLING = "billing"
+    OTHER = "other"
+
+
+ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
+    StaffRole.ADMINISTRATOR: PERMISSIONS,
+    StaffRole.CLINICIAN: frozenset({"view_patients", "manage_proxies", "view_reports"}),
+    StaffRole.FRONT_DESK: frozenset(
+        {
+            "view_patients",
+            "edit_demographics",
+            "enroll_patients",
+            "manage_proxies",
+            "issue_reset_tokens",
+        }
+    ),
+    StaffRole.BILLING: frozenset({"view_patients", "view_reports"}),
+    StaffRole.OTHER: frozenset(),
+}
+
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -66,6 +94,15 @@ RECOVERY_CODES = 10
 def unknown_permissions(names: list[str]) -> list[str]:
     """The names that are not permissions, in the order given."""
     return [name for name in names if name not in PERMISSIONS]
+
+
+def initial_permissions(
+    role: StaffRole, granted: Iterable[str], copied: Iterable[str] = ()
+) -> list[str]:
+    """A new staff member's permissions (S1), sorted: the role's preset, the ones granted and
+    the ones copied from a colleague, together. Only creation applies the preset; a later role
+    change leaves permissions as they are."""
+    return sorted(ROLE_PERMISSIONS[role] | set(granted) | set(copied))
 
 
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:

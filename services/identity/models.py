@@ -56,7 +56,7 @@ class Verification(Base):
 
 
 class StaffMember(Base):
-    """A practice's staff login and its permissions (S1)."""
+    """A practice's staff login, their role and permissions (S1)."""
 
     __tablename__ = "staff_members"
 
@@ -68,6 +68,8 @@ class StaffMember(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # A `domain.StaffRole` value: their job, which preset their permissions when they were added.
+    role: Mapped[str] = mapped_column(String(20), server_default="other")
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,5 +1,5 @@
-"""Practice staff use cases (S1, S3): add, list, get, change permissions, deactivate, and the
-practice's staff security policy. Every lookup is scoped to the caller's practice."""
+"""Practice staff use cases (S1, S3): add, list, get, change role and permissions, deactivate,
+and the practice's staff security policy. Every lookup is scoped to the caller's practice."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from services.common.db import new_id, utcnow
 from services.common.errors import FieldViolation
 from services.identity import checks, domain, repository, usernames
 from services.identity.audit import trail
-from services.identity.domain import PrincipalKind
+from services.identity.domain import PrincipalKind, StaffRole
 from services.identity.errors import (
     CannotDeactivateSelf,
     InvalidRequest,
@@ -34,6 +34,7 @@ class NewStaffMember:
     user_id: str
     first_name: str
     last_name: str
+    role: StaffRole
     permissions: list[str]
     password_hash: str
 
@@ -67,9 +68,11 @@ def prepare_staff_member(
     password: str,
     first_name: str,
     last_name: str,
+    role: StaffRole | None,
     permissions: list[str],
 ) -> NewStaffMember:
-    """Checks a new staff member (S1, I1, I2) and hashes the password; touches no database."""
+    """Checks a new staff member (S1, I1, I2) and hashes the password; touches no database. A
+    staff member without a role is `other`."""
     granted = valid_permissions(permissions)
     practice = checks.required("practice_id", practice_id, PRACTICE_ID_MAX_LENGTH)
     first = checks.required("first_name", first_name, checks.NAME_MAX_LENGTH)
@@ -80,6 +83,7 @@ def prepare_staff_member(
         user_id=login,
         first_name=first,
         last_name=last,
+        role=role or StaffRole.OTHER,
         permissions=granted,
         password_hash=checks.hashed_if_acceptable(hashing, password, login),
     )
@@ -93,22 +97,23 @@ def create_staff_member(
     copy_permissions_from_staff_id: str = "",
     password_change_required: bool = True,
 ) -> StaffMember:
-    """Adds a staff member to a practice (S1), with the permissions of another staff member of
-    the same practice added when one is named (else StaffMemberNotFound). The initial password
-    must be changed at first sign-in unless `password_change_required` is False (bootstrap
-    tooling). A retry with the same key returns the first one."""
+    """Adds a staff member to a practice (S1) with their role's preset permissions, the ones
+    granted, and those of another staff member of the same practice when one is named (else
+    StaffMemberNotFound). The initial password must be changed at first sign-in unless
+    `password_change_required` is False (bootstrap tooling). A retry with the same key returns
+    the first one."""
     key = checks.required("idempotency_key", idempotency_key, checks.IDEMPOTENCY_KEY_MAX_LENGTH)
     existing = repository.staff_member_by_idempotency_key(session, key)
     if existing is not None:
         return existing
-    permissions = set(new.permissions)
+    copied: list[str] = []
     if copy_permissions_from_staff_id:
         source = repository.practice_staff_member(
             session, new.practice_id, copy_permissions_from_staff_id
         )
         if source is None:
             raise StaffMemberNotFound("copy_permissions_from_staff_id")
-        permissions |= set(source.permissions)
+        copied = source.permissions
     user_id_key = usernames.username_key(new.user_id)
     if repository.staff_member_by_user_id_key(session, user_id_key) is not None:
         raise UsernameTaken("user_id", "user ID")
@@ -121,7 +126,8 @@ def create_staff_member(
         first_name=new.first_name,
         last_name=new.last_name,
         password_hash=new.password_hash,
-        permissions=sorted(permissions),
+        role=new.role,
+        permissions=domain.initial_permissions(new.role, new.permissions, copied),
         password_change_required=password_change_required,
     )
     try:
@@ -137,7 +143,7 @@ def create_staff_member(
         "staff.create",
         f"staff:{member.id}",
         practice_id=member.practice_id,
-        details={"permissions": ",".join(member.permissions)},
+        details={"role": member.role, "permissions": ",".join(member.permissions)},
     )
     return member
 
@@ -163,18 +169,27 @@ def get_staff_member(
 
 
 def update_permissions(
-    session: Session, *, practice_id: str, staff_id: str, permissions: list[str]
+    session: Session,
+    *,
+    practice_id: str,
+    staff_id: str,
+    permissions: list[str],
+    role: StaffRole | None = None,
 ) -> StaffMember:
-    """Replaces the staff member's permissions (S1); their sessions see the change at once."""
+    """Replaces the staff member's permissions (S1), and their role when one is given (None
+    keeps it); their sessions see the change at once. A new role brings no preset: the
+    permissions given are the whole new set."""
     granted = valid_permissions(permissions)
     member = get_staff_member(session, practice_id=practice_id, staff_id=staff_id, for_update=True)
     member.permissions = granted
+    if role is not None:
+        member.role = role
     trail.record(
         session,
         "staff.permissions.update",
         f"staff:{member.id}",
         practice_id=member.practice_id,
-        details={"permissions": ",".join(granted)},
+        details={"role": member.role, "permissions": ",".join(granted)},
     )
     return member
 

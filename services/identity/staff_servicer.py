@@ -10,8 +10,10 @@ from vestibule.identity.v1 import identity_pb2
 
 from services.common.crypto import Keyring
 from services.common.db import Database
+from services.common.errors import FieldViolation
 from services.identity import sessions, staff, staff_passwords, staff_sign_in
-from services.identity.domain import PrincipalKind, StaffStep
+from services.identity.domain import PrincipalKind, StaffRole, StaffStep
+from services.identity.errors import InvalidRequest
 from services.identity.hashing import PasswordHashing
 from services.identity.models import StaffMember
 from services.identity.settings import IdentitySettings
@@ -23,6 +25,25 @@ STEPS = {
     StaffStep.ENROLL_SECOND_FACTOR: identity_pb2.STAFF_SIGN_IN_STEP_ENROLL_SECOND_FACTOR,
     StaffStep.SECOND_FACTOR: identity_pb2.STAFF_SIGN_IN_STEP_SECOND_FACTOR,
 }
+ROLES = {
+    StaffRole.ADMINISTRATOR: identity_pb2.STAFF_ROLE_ADMINISTRATOR,
+    StaffRole.CLINICIAN: identity_pb2.STAFF_ROLE_CLINICIAN,
+    StaffRole.FRONT_DESK: identity_pb2.STAFF_ROLE_FRONT_DESK,
+    StaffRole.BILLING: identity_pb2.STAFF_ROLE_BILLING,
+    StaffRole.OTHER: identity_pb2.STAFF_ROLE_OTHER,
+}
+ROLES_BY_NUMBER = {number: role for role, number in ROLES.items()}
+UNKNOWN_ROLE = FieldViolation("role", "Unknown role")
+
+
+def role_of(number: int) -> StaffRole | None:
+    """The domain role of a proto role; None when unspecified, InvalidRequest for a number this
+    build does not know (never read as another role)."""
+    if number == identity_pb2.STAFF_ROLE_UNSPECIFIED:
+        return None
+    if number not in ROLES_BY_NUMBER:
+        raise InvalidRequest("Choose a role from the list.", violations=[UNKNOWN_ROLE])
+    return ROLES_BY_NUMBER[number]
 
 
 def timestamp(moment: datetime) -> Timestamp:
@@ -40,6 +61,7 @@ def staff_member(row: StaffMember) -> identity_pb2.StaffMember:
         user_id=row.user_id,
         first_name=row.first_name,
         last_name=row.last_name,
+        role=ROLES[StaffRole(row.role)],
         permissions=row.permissions,
         active=row.deactivated_at is None,
         second_factor_enrolled=row.totp_enabled_at is not None,
@@ -160,6 +182,7 @@ class StaffRpcs:
             password=request.password,
             first_name=request.first_name,
             last_name=request.last_name,
+            role=role_of(request.role),
             permissions=list(request.permissions),
         )
         with self._database.transaction() as session:
@@ -199,6 +222,7 @@ class StaffRpcs:
                 practice_id=request.practice_id,
                 staff_id=request.staff_id,
                 permissions=list(request.permissions),
+                role=role_of(request.role),
             )
         return identity_pb2.UpdateStaffPermissionsResponse(staff_member=staff_member(member))
 

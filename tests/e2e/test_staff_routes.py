@@ -155,3 +155,49 @@ def test_another_practice_staff_member_is_not_found_through_the_gateway_S3(stack
     assert stack.api.post(f"{path}/deactivate", headers=admin).status_code == 404
     listed = stack.api.get("/practice/staff", headers=admin).json()["staff"]
     assert other.staff_id not in {member["staff_id"] for member in listed}
+
+
+# rule S1
+def test_a_front_desk_member_added_through_the_gateway_gets_the_role_preset_S1(stack: Stack):
+    admin = staff_session(stack)
+    added = stack.api.post(
+        "/practice/staff",
+        headers=admin,
+        json={
+            "user_id": "FrontDesk4",
+            "password": INITIAL,
+            "first_name": "Ada",
+            "last_name": "Front",
+            "role": "front_desk",
+            "permissions": ["view_reports"],
+        },
+    )
+    assert added.status_code == 201, added.text
+    read = stack.api.get(f"/practice/staff/{added.json()['staff_id']}", headers=admin).json()
+    assert read["role"] == "front_desk"
+    assert read["permissions"] == [
+        "edit_demographics",
+        "enroll_patients",
+        "issue_reset_tokens",
+        "manage_proxies",
+        "view_patients",
+        "view_reports",
+    ]
+
+
+# rule S1
+def test_a_role_changed_through_the_gateway_keeps_the_permissions_as_sent_S1(stack: Stack):
+    admin = staff_session(stack)
+    staff_id = _add_staff(stack, admin, "FrontDesk5", ["view_patients"])
+    patched = stack.api.patch(
+        f"/practice/staff/{staff_id}",
+        headers=admin,
+        json={"permissions": ["view_reports"], "role": "billing"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["role"] == "billing"
+    assert patched.json()["permissions"] == ["view_reports"]
+    unknown = stack.api.patch(
+        f"/practice/staff/{staff_id}", headers=admin, json={"permissions": [], "role": "owner"}
+    )
+    assert unknown.status_code == 422

@@ -66,6 +66,29 @@ def test_personnel_actions_are_recorded_with_the_acting_staff_member_X2_S1(stub,
     }
 
 
+# rule X2, S1
+def test_the_role_is_recorded_when_staff_are_added_and_their_permissions_change_X2_S1(
+    stub, channel
+):
+    relax(stub)
+    request = staff_request(permissions=[], role=identity_pb2.STAFF_ROLE_BILLING)
+    created = stub.CreateStaffMember(request, metadata=ADMIN, timeout=10).staff_member
+    stub.UpdateStaffPermissions(
+        identity_pb2.UpdateStaffPermissionsRequest(
+            practice_id="practice-1",
+            staff_id=created.staff_id,
+            permissions=["view_reports"],
+            role=identity_pb2.STAFF_ROLE_CLINICIAN,
+        ),
+        metadata=ADMIN,
+    )
+    records = [r for r in _trail(channel) if r.target == f"staff:{created.staff_id}"]
+    assert [dict(r.details) for r in records] == [
+        {"role": "billing", "permissions": "view_patients,view_reports"},
+        {"role": "clinician", "permissions": "view_reports"},
+    ]
+
+
 # rule X2, S2
 def test_relaxing_the_second_factor_is_recorded_X2_S2(stub, channel):
     relax(stub)

@@ -158,3 +158,81 @@ def test_a_practice_requires_a_second_factor_until_it_relaxes_it_explicitly_S2(s
     relaxed = stub.GetStaffSecurityPolicy(get, timeout=5).policy
     assert not relaxed.second_factor_required
     assert relaxed.updated_by == "staff:admin-1" and relaxed.HasField("updated_at")
+
+
+FRONT_DESK_PRESET = [
+    "edit_demographics",
+    "enroll_patients",
+    "issue_reset_tokens",
+    "manage_proxies",
+    "view_patients",
+]
+
+
+# rule S1
+def test_a_role_preset_permissions_are_granted_on_creation_S1(stub):
+    request = staff_request(permissions=[], role=identity_pb2.STAFF_ROLE_FRONT_DESK)
+    created = stub.CreateStaffMember(request, timeout=10).staff_member
+    assert created.role == identity_pb2.STAFF_ROLE_FRONT_DESK
+    assert list(created.permissions) == FRONT_DESK_PRESET
+
+
+# rule S1
+def test_a_role_and_explicit_permissions_combine_S1(stub):
+    request = staff_request(permissions=["view_audit"], role=identity_pb2.STAFF_ROLE_CLINICIAN)
+    created = stub.CreateStaffMember(request, timeout=10).staff_member
+    assert list(created.permissions) == [
+        "manage_proxies",
+        "view_audit",
+        "view_patients",
+        "view_reports",
+    ]
+
+
+# rule S1
+def test_a_staff_member_without_a_role_is_other_with_only_the_permissions_given_S1(stub):
+    created = stub.CreateStaffMember(staff_request(), timeout=10).staff_member
+    assert created.role == identity_pb2.STAFF_ROLE_OTHER
+    assert list(created.permissions) == ["enroll_patients", "view_patients"]
+
+
+# rule S1
+def test_an_unknown_role_is_refused_S1(stub):
+    request = staff_request(role=99)
+    assert refused(stub.CreateStaffMember, request).code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# rule S1
+def test_the_role_is_shown_in_the_staff_list_and_by_get_S1(stub):
+    member = ready_staff(stub, role=identity_pb2.STAFF_ROLE_BILLING)
+    listed = stub.ListStaffMembers(identity_pb2.ListStaffMembersRequest(practice_id="practice-1"))
+    assert [m.role for m in listed.staff_members] == [identity_pb2.STAFF_ROLE_BILLING]
+    got = stub.GetStaffMember(
+        identity_pb2.GetStaffMemberRequest(practice_id="practice-1", staff_id=member.staff_id)
+    ).staff_member
+    assert got.role == identity_pb2.STAFF_ROLE_BILLING
+
+
+# rule S1
+def test_a_role_change_keeps_the_permissions_as_sent_S1(stub):
+    member = ready_staff(stub, permissions=[], role=identity_pb2.STAFF_ROLE_FRONT_DESK)
+    update = identity_pb2.UpdateStaffPermissionsRequest(
+        practice_id="practice-1",
+        staff_id=member.staff_id,
+        permissions=["view_reports"],
+        role=identity_pb2.STAFF_ROLE_ADMINISTRATOR,
+    )
+    changed = stub.UpdateStaffPermissions(update, timeout=5).staff_member
+    assert changed.role == identity_pb2.STAFF_ROLE_ADMINISTRATOR
+    assert list(changed.permissions) == ["view_reports"]
+
+
+# rule S1
+def test_an_update_without_a_role_keeps_the_current_one_S1(stub):
+    member = ready_staff(stub, role=identity_pb2.STAFF_ROLE_CLINICIAN)
+    update = identity_pb2.UpdateStaffPermissionsRequest(
+        practice_id="practice-1", staff_id=member.staff_id, permissions=["view_patients"]
+    )
+    changed = stub.UpdateStaffPermissions(update, timeout=5).staff_member
+    assert changed.role == identity_pb2.STAFF_ROLE_CLINICIAN
+    assert list(changed.permissions) == ["view_patients"]

@@ -116,6 +116,7 @@ class Identity(identity_pb2_grpc.IdentityServiceServicer):
                 user_id=request.user_id,
                 first_name="Ann",
                 last_name="Staff",
+                role=identity_pb2.STAFF_ROLE_ADMINISTRATOR,
                 permissions=ALL_PERMISSIONS,
             ),
         )
