@@ -38,7 +38,8 @@ def alembic_config(service: str, database_url: str) -> Config:
 
 def upgrade(service: str, database_url: str) -> None:
     """Brings `service`'s database at `database_url` to the newest revision."""
-    command.upgrade(alembic_config(service, database_url), "head")
+    # "heads": work done in parallel may add sibling revisions until a merge revision joins them.
+    command.upgrade(alembic_config(service, database_url), "heads")
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
