@@ -130,17 +130,25 @@ def practice_staff(session: Session, practice_id: str) -> list[StaffMember]:
     )
 
 
-def end_sessions(session: Session, kind: PrincipalKind, principal_id: str, now: datetime) -> None:
-    """Ends every open session of the principal at once."""
-    session.execute(
-        update(AuthSession)
-        .where(
-            AuthSession.kind == kind,
-            AuthSession.principal_id == principal_id,
-            AuthSession.ended_at.is_(None),
-        )
-        .values(ended_at=now)
+def end_sessions(
+    session: Session,
+    kind: PrincipalKind,
+    principal_id: str,
+    now: datetime,
+    *,
+    except_token_hash: str | None = None,
+) -> int:
+    """Ends every open session of the principal at once, but the one `except_token_hash` names;
+    returns how many ended."""
+    query = update(AuthSession).where(
+        AuthSession.kind == kind,
+        AuthSession.principal_id == principal_id,
+        AuthSession.ended_at.is_(None),
     )
+    if except_token_hash is not None:
+        query = query.where(AuthSession.token_hash != except_token_hash)
+    result = session.execute(query.values(ended_at=now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def end_challenges(session: Session, staff_id: str, now: datetime) -> None:

@@ -176,6 +176,28 @@ def resolve_session(session: Session, *, token: str) -> Principal:
     )
 
 
+def end_all_for(
+    session: Session,
+    *,
+    kind: PrincipalKind,
+    principal_id: str,
+    except_token_hash: str | None = None,
+) -> int:
+    """Ends every open session of the account or staff member, except the one whose token hash
+    is `except_token_hash` (the caller's own, to keep it); returns how many ended. Call it in the
+    transaction of a password change or reset (I8, I10)."""
+    ended = repository.end_sessions(
+        session, kind, principal_id, utcnow(), except_token_hash=except_token_hash
+    )
+    trail.record(
+        session,
+        "session.end_all",
+        f"{PrincipalKind(kind).value}:{principal_id}",
+        details={"ended": str(ended), "kept_current": str(except_token_hash is not None).lower()},
+    )
+    return ended
+
+
 def sign_out(session: Session, *, token: str) -> None:
     """Ends the session; an unknown or already ended one is left as it is."""
     opened = _live_session(session, token)

@@ -1,0 +1,60 @@
+"""Patient sessions over real gRPC: ending them all, idle timeout, listing (I8, I10)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from vestibule.identity.v1 import identity_pb2_grpc
+
+from services.common.crypto import token_hash
+from services.identity import sessions
+from services.identity.domain import PrincipalKind
+from tests.service.test_account_security_support import active_account, resolves, sign_in
+from tests.service.test_identity_support import NotifySink, start_identity
+
+
+@pytest.fixture
+def notify():
+    sink = NotifySink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def identity(notify, start_service, shared_settings):
+    return start_identity(start_service, shared_settings, notify.address)
+
+
+@pytest.fixture
+def stub(identity):
+    with grpc.insecure_channel(identity.address) as channel:
+        yield identity_pb2_grpc.IdentityServiceStub(channel)
+
+
+@pytest.fixture
+def account_id(stub, notify) -> str:
+    return active_account(stub, notify)
+
+
+# rule I10
+def test_password_change_hook_ends_every_other_session_I10(identity, stub, account_id):
+    kept, other, third = (sign_in(stub).session_token for _ in range(3))
+    with identity.database.transaction() as session:
+        ended = sessions.end_all_for(
+            session,
+            kind=PrincipalKind.ACCOUNT,
+            principal_id=account_id,
+            except_token_hash=token_hash(kept),
+        )
+    assert ended == 2
+    assert [resolves(stub, t) for t in (kept, other, third)] == [True, False, False]
+    with identity.database.transaction() as session:
+        sessions.end_all_for(session, kind=PrincipalKind.ACCOUNT, principal_id=account_id)
+    assert not resolves(stub, kept)
+
+
+# rule I10
+def test_ending_sessions_of_an_account_without_any_is_harmless_I10(identity, account_id):
+    with identity.database.transaction() as session:
+        ended = sessions.end_all_for(session, kind=PrincipalKind.ACCOUNT, principal_id=account_id)
+    assert ended == 0
