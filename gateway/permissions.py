@@ -41,6 +41,8 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("POST", "/v1/practice/staff/{staff_id}/deactivate"): MANAGE_PERSONNEL,
     ("GET", "/v1/practice/security-policy"): MANAGE_PRACTICE_SETTINGS,
     ("PUT", "/v1/practice/security-policy"): MANAGE_PRACTICE_SETTINGS,
+    ("GET", "/v1/practice/password-policy"): MANAGE_PRACTICE_SETTINGS,
+    ("PUT", "/v1/practice/password-policy"): MANAGE_PRACTICE_SETTINGS,
 }
 
 

@@ -39,7 +39,9 @@ _ACTIVATION = {
 def check_password(body: schemas.PasswordCheck, services: Services) -> schemas.PasswordCheckResult:
     """Each requirement of the password policy, met or not, for a candidate (I2)."""
     answer = services.identity.CheckPassword(
-        identity_pb2.CheckPasswordRequest(password=body.password, username=body.username or "")
+        identity_pb2.CheckPasswordRequest(
+            password=body.password, username=body.username or "", practice_id=body.practice_id or ""
+        )
     )
     return schemas.PasswordCheckResult(
         requirements=[
@@ -77,6 +79,7 @@ def verify_invitation(
         activation_ticket=answer.activation_ticket,
         practice_name=answer.practice_name,
         email_on_file=answer.email_on_file or None,
+        practice_id=answer.practice_id,
     )
 
 

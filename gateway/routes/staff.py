@@ -207,3 +207,36 @@ def set_security_policy(
         )
     )
     return convert.security_policy(answer.policy)
+
+
+def _password_policy(message: identity_pb2.PasswordPolicy) -> schemas.PasswordPolicy:
+    return schemas.PasswordPolicy(
+        min_length=message.min_length,
+        require_mixed_case=message.require_mixed_case,
+        require_digit=message.require_digit,
+        require_symbol=message.require_symbol,
+    )
+
+
+@router.get("/password-policy", responses=_SIGNED_IN)
+def get_password_policy(staff: Staff, services: Services) -> schemas.PasswordPolicy:
+    """What the practice asks of its patients' and staff's passwords (I2)."""
+    answer = services.identity.GetPasswordPolicy(
+        identity_pb2.GetPasswordPolicyRequest(practice_id=staff.practice_id)
+    )
+    return _password_policy(answer.policy)
+
+
+@router.put("/password-policy", responses=_SIGNED_IN)
+def set_password_policy(
+    body: schemas.PasswordPolicy, staff: Staff, services: Services
+) -> schemas.PasswordPolicy:
+    """Sets the practice's password policy: a minimum of 8 to 64 characters and, only if the
+    practice wants them, composition rules. Audited."""
+    answer = services.identity.SetPasswordPolicy(
+        identity_pb2.SetPasswordPolicyRequest(
+            practice_id=staff.practice_id,
+            policy=identity_pb2.PasswordPolicy(**body.model_dump()),
+        )
+    )
+    return _password_policy(answer.policy)

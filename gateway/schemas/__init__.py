@@ -33,6 +33,7 @@ from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.staff import (
     NewStaffMember,
     PasswordChange,
+    PasswordPolicy,
     PermissionName,
     PermissionsUpdate,
     SecurityPolicy,
@@ -107,6 +108,7 @@ __all__ = [
     "PasswordChange",
     "PasswordCheck",
     "PasswordCheckResult",
+    "PasswordPolicy",
     "Patient",
     "PatientAction",
     "PatientPage",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.schemas.types import (
     Code,
@@ -18,10 +18,12 @@ from gateway.schemas.types import (
 
 
 class PasswordCheck(_Request):
-    """A candidate password, and the username it would go with if known."""
+    """A candidate password, the username it would go with if known, and the practice whose
+    policy applies (the default policy when none is named)."""
 
     password: Password
     username: Username | None = None
+    practice_id: str | None = Field(None, min_length=1, max_length=64)
 
 
 class Requirement(BaseModel):
@@ -53,6 +55,7 @@ class ActivationTicket(BaseModel):
     activation_ticket: str
     practice_name: str
     email_on_file: str | None
+    practice_id: str = Field(description="Pass to password-check for this practice's policy.")
 
 
 class SecurityDetails(_Request):

@@ -70,3 +70,13 @@ class SecurityPolicyUpdate(_Request):
     """Whether the practice's staff must sign in with a second factor."""
 
     second_factor_required: bool
+
+
+class PasswordPolicy(_Request):
+    """What the practice asks of passwords (I2): a minimum length of 8 to 64 characters, and
+    composition rules that stay off unless the practice turns them on."""
+
+    min_length: int = Field(12, ge=8, le=64)
+    require_mixed_case: bool = False
+    require_digit: bool = False
+    require_symbol: bool = False

@@ -137,6 +137,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 activation_ticket=opened.ticket,
                 practice_name=opened.practice.name,
                 email_on_file=opened.email_on_file,
+                practice_id=opened.practice.id,
             )
 
     def SubmitSecurityDetails(

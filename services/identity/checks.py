@@ -33,14 +33,21 @@ def valid_login(login: str, field: str) -> str:
     return usernames.normalize(login)
 
 
-def acceptable_password(password: str, login: str) -> str:
+def acceptable_password(
+    password: str, login: str, policy: passwords.PasswordPolicy = passwords.DEFAULT_POLICY
+) -> str:
     """The password in NFKC form, or WeakPassword naming the requirements it fails (I2)."""
-    check = passwords.check(password, username=login)
+    check = passwords.check(password, username=login, policy=policy)
     if not check.acceptable:
         raise WeakPassword({r.name: r.description for r in check.unmet})
     return passwords.normalize(password)
 
 
-def hashed_if_acceptable(hashing: PasswordHashing, password: str, login: str) -> str:
+def hashed_if_acceptable(
+    hashing: PasswordHashing,
+    password: str,
+    login: str,
+    policy: passwords.PasswordPolicy = passwords.DEFAULT_POLICY,
+) -> str:
     """The argon2id hash of a password that meets the policy; WeakPassword otherwise."""
-    return hashing.hash(acceptable_password(password, login))
+    return hashing.hash(acceptable_password(password, login, policy))

@@ -158,3 +158,16 @@ class AuditChainHead(AuditChainHeadColumns, Base):
     """The identity audit chain's last sequence and hash."""
 
     __tablename__ = "audit_chain_head"
+
+
+class PracticePasswordPolicy(Base):
+    """A practice's password policy (I2); a practice without a row has the default."""
+
+    __tablename__ = "password_policies"
+
+    practice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    min_length: Mapped[int] = mapped_column(Integer)
+    require_mixed_case: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_digit: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_symbol: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

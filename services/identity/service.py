@@ -25,9 +25,11 @@ from services.identity.hashing import PasswordHashing
 from services.identity.models import Account
 
 
-def check_password(*, password: str, username: str) -> passwords.PasswordCheck:
+def check_password(
+    *, password: str, username: str, policy: passwords.PasswordPolicy = passwords.DEFAULT_POLICY
+) -> passwords.PasswordCheck:
     """Each requirement of the policy, met or not, for a candidate password (I2)."""
-    return passwords.check(password, username=username)
+    return passwords.check(password, username=username, policy=policy)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,13 @@ class Registration:
 
 
 def prepare_account(
-    hashing: PasswordHashing, *, username: str, password: str, email: str, cell_phone: str
+    hashing: PasswordHashing,
+    *,
+    username: str,
+    password: str,
+    email: str,
+    cell_phone: str,
+    policy: passwords.PasswordPolicy = passwords.DEFAULT_POLICY,
 ) -> NewAccount:
     """Checks a registration (I1, I2, I5) and hashes its password; touches no database."""
     name = checks.valid_login(username, "username")
@@ -65,7 +73,7 @@ def prepare_account(
     phone = contacts.normalize_cell_phone(cell_phone) if cell_phone.strip() else None
     return NewAccount(
         username=name,
-        password_hash=checks.hashed_if_acceptable(hashing, password, name),
+        password_hash=checks.hashed_if_acceptable(hashing, password, name, policy),
         email=normalized_email,
         cell_phone=phone,
     )

@@ -12,6 +12,7 @@ from services.identity import codes, notices, service, sessions
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account
+from services.identity.password_policy_servicer import PasswordPolicyRpcs
 from services.identity.settings import IdentitySettings
 from services.identity.staff_servicer import StaffRpcs, timestamp
 
@@ -46,7 +47,7 @@ def _account(row: Account) -> identity_pb2.Account:
     )
 
 
-class IdentityServicer(StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
+class IdentityServicer(PasswordPolicyRpcs, StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
     """Every identity RPC; the staff ones live in `StaffRpcs`."""
 
     def __init__(
@@ -67,7 +68,11 @@ class IdentityServicer(StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
     def CheckPassword(
         self, request: identity_pb2.CheckPasswordRequest, context: grpc.ServicerContext
     ) -> identity_pb2.CheckPasswordResponse:
-        check = service.check_password(password=request.password, username=request.username)
+        check = service.check_password(
+            password=request.password,
+            username=request.username,
+            policy=self.policy_of(request.practice_id),
+        )
         return identity_pb2.CheckPasswordResponse(
             requirements=[
                 identity_pb2.Requirement(name=r.name, description=r.description, met=r.met)
@@ -81,6 +86,7 @@ class IdentityServicer(StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
     ) -> identity_pb2.RegisterAccountResponse:
         new = service.prepare_account(
             self._hashing,
+            policy=self.policy_of(request.practice_id),
             username=request.username,
             password=request.password,
             email=request.email,

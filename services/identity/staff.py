@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.common import context
 from services.common.db import new_id, utcnow
 from services.common.errors import FieldViolation
-from services.identity import checks, domain, repository, usernames
+from services.identity import checks, domain, passwords, repository, usernames
 from services.identity.audit import trail
 from services.identity.domain import PrincipalKind, StaffRole
 from services.identity.errors import (
@@ -70,6 +70,7 @@ def prepare_staff_member(
     last_name: str,
     role: StaffRole | None,
     permissions: list[str],
+    policy: passwords.PasswordPolicy = passwords.DEFAULT_POLICY,
 ) -> NewStaffMember:
     """Checks a new staff member (S1, I1, I2) and hashes the password; touches no database. A
     staff member without a role is `other`."""
@@ -85,7 +86,7 @@ def prepare_staff_member(
         last_name=last,
         role=role or StaffRole.OTHER,
         permissions=granted,
-        password_hash=checks.hashed_if_acceptable(hashing, password, login),
+        password_hash=checks.hashed_if_acceptable(hashing, password, login, policy),
     )
 
 

@@ -177,6 +177,7 @@ class StaffRpcs:
     ) -> identity_pb2.CreateStaffMemberResponse:
         new = staff.prepare_staff_member(
             self._hashing,
+            policy=self.policy_of(request.practice_id),  # type: ignore[attr-defined]
             practice_id=request.practice_id,
             user_id=request.user_id,
             password=request.password,
