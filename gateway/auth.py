@@ -33,6 +33,25 @@ _patient_cookie = APIKeyCookie(
 _staff_cookie = APIKeyCookie(name=STAFF_COOKIE, scheme_name="StaffSessionCookie", auto_error=False)
 
 
+# What an account with a pending required action may still do (I3): answer it, sign out, and
+# see who it is; every other patient route answers 403 until the action is done.
+ALLOWED_WHILE_REQUIRED = frozenset(
+    {
+        ("PUT", f"{PATIENT_PATH}/account/security-questions"),
+        ("DELETE", f"{PATIENT_PATH}/sessions/current"),
+        ("GET", f"{PATIENT_PATH}/me"),
+    }
+)
+_REQUIRED_ACTION_PROBLEMS = {
+    "set_security_questions": (
+        "SECURITY_QUESTIONS_REQUIRED",
+        "Choose five security questions and answer them before you continue: get the list from "
+        f"GET {PATIENT_PATH}/security-questions, then send your answers and your password to "
+        f"PUT {PATIENT_PATH}/account/security-questions.",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Principal:
     """The signed-in account or staff member of this request."""
@@ -41,6 +60,7 @@ class Principal:
     session_token: str
     practice_id: str = ""
     permissions: frozenset[str] = frozenset()
+    required_actions: tuple[str, ...] = ()
 
 
 def _token(credentials: HTTPAuthorizationCredentials | None, cookie: str | None) -> str:
@@ -63,19 +83,36 @@ async def _resolve(
         session_token=token,
         practice_id=answer.practice_id,
         permissions=frozenset(answer.permissions),
+        required_actions=tuple(answer.required_actions),
     )
 
 
+def _refuse_while_required(request: Request, principal: Principal) -> None:
+    """403 naming the first pending required action, unless the route is allowed meanwhile."""
+    if not principal.required_actions:
+        return
+    if (request.method, request.scope["route"].path) in ALLOWED_WHILE_REQUIRED:
+        return
+    action = principal.required_actions[0]
+    code, detail = _REQUIRED_ACTION_PROBLEMS.get(
+        action, ("ACTION_REQUIRED", f"Complete the step {action} before you continue.")
+    )
+    raise Problem(403, code, detail, metadata={"required_action": action})
+
+
 async def signed_in_account(
+    request: Request,
     services: Annotated[Clients, Depends(clients)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_patient_cookie)],
 ) -> AsyncIterator[Principal]:
-    """Dependency of patient routes: the account of the session, else 401. Calls made while
-    the route runs carry the actor "account:<id>"."""
+    """Dependency of patient routes: the account of the session, else 401; while the account
+    has a required action pending (I3), only `ALLOWED_WHILE_REQUIRED` routes, else 403. Calls
+    made while the route runs carry the actor "account:<id>"."""
     principal = await _resolve(
         services, _token(credentials, cookie), identity_pb2.PRINCIPAL_KIND_ACCOUNT
     )
+    _refuse_while_required(request, principal)
     with context.bound(replace(context.current(), actor=f"account:{principal.principal_id}")):
         yield principal
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -153,3 +154,42 @@ def next_staff_step(
     if second_factor_required:
         return StaffStep.ENROLL_SECOND_FACTOR
     return StaffStep.SESSION
+
+
+class RequiredAction(StrEnum):
+    """What a signed-in account must do before anything else (I3)."""
+
+    SET_SECURITY_QUESTIONS = "set_security_questions"
+
+
+class ContactKind(StrEnum):
+    """A contact detail that changes only once a code sent to the new value comes back."""
+
+    ACCOUNT_EMAIL = "account_email"
+    CELL_PHONE = "cell_phone"
+
+
+# Security questions (I3): the catalogue a person picks five distinct ones from. IDs are
+# stable (stored with each answer); the wording may be improved without touching the answers.
+SECURITY_QUESTIONS: dict[str, str] = {
+    "first_pet": "What was the name of your first pet?",
+    "childhood_friend": "What was the first name of your best friend as a child?",
+    "first_street": "What was the name of the street you grew up on?",
+    "first_school": "What was the name of your first school?",
+    "first_job": "What was your first job?",
+    "parents_meeting_city": "In what city did your parents meet?",
+    "first_car": "What was the make and model of your first car?",
+    "favourite_teacher": "What was the last name of your favourite teacher?",
+    "childhood_hero": "Who was your childhood hero?",
+    "first_concert": "What was the first concert you went to?",
+    "oldest_cousin": "What is the first name of your oldest cousin?",
+    "dream_job": "What did you want to be when you grew up?",
+}
+SECURITY_QUESTIONS_REQUIRED = 5
+ANSWER_MAX_LENGTH = 100
+
+
+def normalize_answer(answer: str) -> str:
+    """An answer as it is hashed and compared (I3): NFKC, case-folded, trimmed, and every run of
+    inner white space made one space, so "  Rex   the DOG" equals "rex the dog"."""
+    return " ".join(unicodedata.normalize("NFKC", answer).casefold().split())

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
@@ -140,6 +149,50 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AccountContact(Base):
+    """An account's contact details beyond its login (I5, I9): the notification email, and the
+    cell phone once a code sent to it came back."""
+
+    __tablename__ = "account_contacts"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    notification_email: Mapped[str | None] = mapped_column(String(320))
+    verified_cell_phone: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SecurityAnswer(Base):
+    """One of an account's five security questions and its answer, kept only as an argon2id
+    hash of the normalized answer (I3)."""
+
+    __tablename__ = "security_answers"
+    __table_args__ = (UniqueConstraint("account_id", "question_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(40))
+    answer_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ContactChange(Base):
+    """A new account email or cell phone waiting for the code sent to it (I5, N2); only the
+    code's keyed hash is kept. It takes effect when the code comes back."""
+
+    __tablename__ = "contact_changes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    new_value: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the code is used, or when a newer change replaces this one.
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class OutboxMessage(OutboxMessageColumns, Base):

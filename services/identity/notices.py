@@ -24,6 +24,7 @@ class NoticeKind(StrEnum):
 
     USERNAME_CHANGED = "username_changed"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a notice name, not a password
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a notice name, not a password
     EMAIL_CHANGED = "email_changed"
     ACCOUNTS_MERGED = "accounts_merged"
     UNENROLLED = "unenrolled"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.identity.domain import PrincipalKind
 from services.identity.models import (
     Account,
+    AccountContact,
     AuthSession,
+    ContactChange,
+    SecurityAnswer,
     StaffMember,
     StaffRecoveryCode,
     StaffSecurityPolicy,
@@ -187,3 +190,70 @@ def security_policy(
 ) -> StaffSecurityPolicy | None:
     query = select(StaffSecurityPolicy).where(StaffSecurityPolicy.practice_id == practice_id)
     return session.scalar(query.with_for_update() if for_update else query)
+
+
+def security_answers(session: Session, account_id: str) -> list[SecurityAnswer]:
+    """The account's security answers, by question ID."""
+    return list(
+        session.scalars(
+            select(SecurityAnswer)
+            .where(SecurityAnswer.account_id == account_id)
+            .order_by(SecurityAnswer.question_id)
+        )
+    )
+
+
+def delete_security_answers(session: Session, account_id: str) -> None:
+    session.execute(delete(SecurityAnswer).where(SecurityAnswer.account_id == account_id))
+
+
+def account_contact(
+    session: Session, account_id: str, *, for_update: bool = False
+) -> AccountContact | None:
+    query = select(AccountContact).where(AccountContact.account_id == account_id)
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def open_contact_change(session: Session, account_id: str, kind: str) -> ContactChange | None:
+    """The account's newest unused change of this kind, locked for its attempt counter."""
+    return session.scalar(
+        select(ContactChange)
+        .where(
+            ContactChange.account_id == account_id,
+            ContactChange.kind == kind,
+            ContactChange.consumed_at.is_(None),
+        )
+        .order_by(ContactChange.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def retire_contact_changes(session: Session, account_id: str, kind: str, now: datetime) -> None:
+    """Marks every unused change of this kind as used up, so none of their codes works."""
+    session.execute(
+        update(ContactChange)
+        .where(
+            ContactChange.account_id == account_id,
+            ContactChange.kind == kind,
+            ContactChange.consumed_at.is_(None),
+        )
+        .values(consumed_at=now)
+    )
+
+
+def contact_changes_since(
+    session: Session, account_id: str, kind: str, since: datetime
+) -> list[datetime]:
+    """When each change of this kind started after `since` was started, oldest first."""
+    return list(
+        session.scalars(
+            select(ContactChange.created_at)
+            .where(
+                ContactChange.account_id == account_id,
+                ContactChange.kind == kind,
+                ContactChange.created_at > since,
+            )
+            .order_by(ContactChange.created_at)
+        )
+    )

@@ -8,12 +8,13 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import codes, notices, service, sessions
+from services.identity import codes, notices, questions, service, sessions
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account
 from services.identity.password_policy_servicer import PasswordPolicyRpcs
 from services.identity.settings import IdentitySettings
+from services.identity.settings_servicer import AccountSettingsRpcs
 from services.identity.staff_servicer import StaffRpcs, timestamp
 
 STATES = {
@@ -47,8 +48,11 @@ def _account(row: Account) -> identity_pb2.Account:
     )
 
 
-class IdentityServicer(PasswordPolicyRpcs, StaffRpcs, identity_pb2_grpc.IdentityServiceServicer):
-    """Every identity RPC; the staff ones live in `StaffRpcs`."""
+class IdentityServicer(
+    PasswordPolicyRpcs, StaffRpcs, AccountSettingsRpcs, identity_pb2_grpc.IdentityServiceServicer
+):
+    """Every identity RPC; the staff ones live in `StaffRpcs`, the account settings ones in
+    `AccountSettingsRpcs`."""
 
     def __init__(
         self,
@@ -168,12 +172,18 @@ class IdentityServicer(PasswordPolicyRpcs, StaffRpcs, identity_pb2_grpc.Identity
     ) -> identity_pb2.ResolveSessionResponse:
         with self._database.transaction() as session:
             principal = sessions.resolve_session(session, token=request.session_token)
+            required = (
+                questions.required_actions(session, principal.principal_id)
+                if principal.kind == PrincipalKind.ACCOUNT
+                else []
+            )
         return identity_pb2.ResolveSessionResponse(
             kind=KINDS[principal.kind],
             principal_id=principal.principal_id,
             practice_id=principal.practice_id,
             permissions=principal.permissions,
             expires_at=timestamp(principal.expires_at),
+            required_actions=required,
         )
 
     def GetAccount(

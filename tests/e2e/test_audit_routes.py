@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Stack
+from tests.e2e.test_account_settings import answer_security_questions
 from tests.e2e.test_enrollment_journey import (
     EMAIL,
     PASSWORD,
@@ -65,6 +66,7 @@ def test_a_patient_sees_who_acted_on_their_records_X2(stack: Stack):
     session = stack.api.post(
         "/patient/sessions", json={"username": "JaneDoe84", "password": PASSWORD}
     ).json()["session_token"]
+    answer_security_questions(stack, {"authorization": f"Bearer {session}"})  # first sign-in (I3)
     answer = stack.api.get("/patient/activity", headers={"authorization": f"Bearer {session}"})
     assert answer.status_code == 200, answer.text
     actors = {entry["actor"].split(":")[0] for entry in answer.json()["activity"]}

@@ -193,6 +193,7 @@ def test_activation_in_three_steps_E9(http, doubles):
         "activation_ticket": "ticket-1",
         "practice_name": "Maple Clinic",
         "email_on_file": None,
+        "practice_id": "p1",
     }
     details = http.post(
         "/v1/patient/activation/security-details",

@@ -214,7 +214,7 @@ class Enrollment(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def VerifyInvitation(self, request, context):  # type: ignore[no-untyped-def]
         self.calls.record("VerifyInvitation", request, context)
         return enrollment_pb2.VerifyInvitationResponse(
-            activation_ticket="ticket-1", practice_name="Maple Clinic"
+            activation_ticket="ticket-1", practice_name="Maple Clinic", practice_id="p1"
         )
 
     def SubmitSecurityDetails(self, request, context):  # type: ignore[no-untyped-def]
