@@ -11,7 +11,7 @@ from gateway import __version__, problems
 from gateway.clients import Clients
 from gateway.middleware import RequestContextMiddleware
 from gateway.ratelimit import RateLimits
-from gateway.routes import account_settings, audit, patient, practice, staff
+from gateway.routes import account_security, account_settings, audit, patient, practice, staff
 from gateway.schemas import Health
 from gateway.settings import GatewaySettings
 from services.common.settings import Settings
@@ -40,6 +40,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(patient.router)
     app.include_router(account_settings.router)
+    app.include_router(account_security.router)
     app.include_router(audit.practice_router)
     app.include_router(audit.patient_router)
 

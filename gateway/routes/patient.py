@@ -14,11 +14,11 @@ from gateway.auth import (
     PATIENT_PATH,
     Principal,
     clear_session_cookie,
-    set_session_cookie,
     signed_in_account,
 )
 from gateway.clients import Clients, clients
 from gateway.ratelimit import rate_limited
+from gateway.routes.account_security import SIGN_IN_RESPONSES, session_or_second_factor
 from gateway.routes.common import device_label, problem_responses
 
 router = APIRouter(prefix=PATIENT_PATH, tags=["patient"])
@@ -123,33 +123,22 @@ def complete_activation(body: schemas.ActivationComplete, services: Services) ->
     "/sessions",
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(rate_limited("sign_in"))],
-    responses=problem_responses(401),
+    responses=SIGN_IN_RESPONSES,
 )
 def sign_in(
     body: schemas.SignIn,
     response: Response,
     services: Services,
     device: Annotated[str, Depends(device_label)],
-) -> schemas.AccountSession:
-    """Signs a patient in; the session token is returned and set as a cookie."""
+) -> schemas.AccountSession | schemas.SignInChallenge:
+    """Signs a patient in: 201 with the session (also set as a cookie), or, when the account
+    has its authenticator app on, 202 with a challenge token for `POST /sessions/continue`."""
     answer = services.identity.SignIn(
         identity_pb2.SignInRequest(
             username=body.username, password=body.password, device_label=device
         )
     )
-    session = schemas.AccountSession(
-        session_token=answer.session_token,
-        expires_at=convert.when(answer, "expires_at"),
-        account=convert.account(answer.account),
-    )
-    set_session_cookie(
-        response,
-        name=PATIENT_COOKIE,
-        path=PATIENT_PATH,
-        token=session.session_token,
-        expires_at=session.expires_at,
-    )
-    return session
+    return session_or_second_factor(answer, response)
 
 
 @router.delete(

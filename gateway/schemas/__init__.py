@@ -1,5 +1,12 @@
 """JSON shapes of the HTTP API: what the gateway validates, and what it answers."""
 
+from gateway.schemas.account_security import (
+    RecoveryCodes,
+    SignInChallenge,
+    SignInContinue,
+    TotpCode,
+    TotpDisable,
+)
 from gateway.schemas.account_settings import (
     AccountPasswordChange,
     AccountSettings,
@@ -142,6 +149,7 @@ __all__ = [
     "ProblemDocument",
     "RecordActivity",
     "RecordActivityList",
+    "RecoveryCodes",
     "Relationship",
     "RelationshipKind",
     "Relationships",
@@ -155,6 +163,8 @@ __all__ = [
     "SecurityQuestionList",
     "SecurityQuestionsUpdate",
     "SignIn",
+    "SignInChallenge",
+    "SignInContinue",
     "Staff",
     "StaffId",
     "StaffList",
@@ -166,6 +176,8 @@ __all__ = [
     "StaffSignInStep",
     "StaffSignedIn",
     "StatusChange",
+    "TotpCode",
+    "TotpDisable",
     "TotpSetup",
     "UnenrollReason",
     "Unenrollment",

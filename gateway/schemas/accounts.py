@@ -25,11 +25,13 @@ class Account(BaseModel):
 
 
 class AccountSession(BaseModel):
-    """A new session; the token is also set as an HttpOnly cookie."""
+    """A new session; the token is also set as an HttpOnly cookie. `factors` is what the
+    sign-in proved: "password", "password+totp" or "password+recovery_code" (I4)."""
 
     session_token: str
     expires_at: datetime | None
     account: Account
+    factors: str | None = None
 
 
 class Enrollment(BaseModel):

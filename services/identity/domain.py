@@ -31,6 +31,15 @@ class StaffStep(StrEnum):
     SECOND_FACTOR = "second_factor"
 
 
+class Factors(StrEnum):
+    """What a session was opened with, so later rules can ask for a stronger one (I4)."""
+
+    # Factor names, not passwords (S105).
+    PASSWORD = "password"  # noqa: S105
+    PASSWORD_TOTP = "password+totp"  # noqa: S105
+    PASSWORD_RECOVERY_CODE = "password+recovery_code"  # noqa: S105
+
+
 class CodeChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"

@@ -244,3 +244,49 @@ class WrongCurrentPassword(InvalidArgument):
             "Your current password is not right. Enter it again.",
             violations=[FieldViolation("current_password", "Does not match.")],
         )
+
+
+class TotpNotSetUp(FailedPrecondition):
+    """ConfirmTotp came before SetUpTotp."""
+
+    reason = "TOTP_NOT_SET_UP"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Start the authenticator app setup first, add the account to the app, then confirm "
+            "it with a code from the app."
+        )
+
+
+class TotpAlreadyOn(FailedPrecondition):
+    """The authenticator app is on already; setting it up again needs turning it off first."""
+
+    reason = "TOTP_ALREADY_ON"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The authenticator app is already on. To move it to another phone, turn it off "
+            "first (with your password and a current code), then set it up again."
+        )
+
+
+class TotpNotOn(FailedPrecondition):
+    """The action needs the authenticator app on, and it is off."""
+
+    reason = "TOTP_NOT_ON"
+
+    def __init__(self) -> None:
+        super().__init__("The authenticator app is not on. Set it up and confirm it first.")
+
+
+class AccountLocked(ResourceExhausted):
+    """Too many wrong passwords or codes: codes are not checked until the lock ends (I11)."""
+
+    reason = "ACCOUNT_LOCKED"
+
+    def __init__(self, wait: timedelta) -> None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        super().__init__(
+            f"Too many wrong passwords or codes. Try again in {minutes} minute(s).",
+            retry_after=wait,
+        )

@@ -135,6 +135,46 @@ class StaffSecurityPolicy(Base):
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
+class AccountTotp(Base):
+    """An account's authenticator app (I4): the secret, sealed (it must be readable to check
+    codes); pending until `enabled_at` is set by a first right code."""
+
+    __tablename__ = "account_totp"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The time step of the last accepted code: a code of that step or an earlier one is refused.
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AccountRecoveryCode(Base):
+    """A single-use recovery code of an account's authenticator app; only its keyed hash."""
+
+    __tablename__ = "account_recovery_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AccountSignInChallenge(Base):
+    """A patient sign-in waiting for its second factor; the token is kept only as its hash."""
+
+    __tablename__ = "account_sign_in_challenges"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when answered, replaced by a newer sign-in, or ended by a lockout.
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class AuthSession(Base):
     """A signed-in session on one device (I10); the token is kept only as its hash."""
 
@@ -149,6 +189,8 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A `domain.Factors` value: what the sign-in proved, e.g. "password+totp" (I4).
+    factors: Mapped[str] = mapped_column(String(40), default="password", server_default="password")
 
 
 class AccountContact(Base):

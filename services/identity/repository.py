@@ -11,6 +11,9 @@ from services.identity.domain import PrincipalKind
 from services.identity.models import (
     Account,
     AccountContact,
+    AccountRecoveryCode,
+    AccountSignInChallenge,
+    AccountTotp,
     AuthSession,
     ContactChange,
     SecurityAnswer,
@@ -182,6 +185,46 @@ def unused_recovery_codes(session: Session, staff_id: str) -> list[StaffRecovery
                 StaffRecoveryCode.staff_id == staff_id, StaffRecoveryCode.used_at.is_(None)
             )
         )
+    )
+
+
+def account_totp(
+    session: Session, account_id: str, *, for_update: bool = False
+) -> AccountTotp | None:
+    query = select(AccountTotp).where(AccountTotp.account_id == account_id)
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def unused_account_recovery_codes(session: Session, account_id: str) -> list[AccountRecoveryCode]:
+    return list(
+        session.scalars(
+            select(AccountRecoveryCode).where(
+                AccountRecoveryCode.account_id == account_id, AccountRecoveryCode.used_at.is_(None)
+            )
+        )
+    )
+
+
+def end_account_challenges(session: Session, account_id: str, now: datetime) -> None:
+    """Ends every pending sign-in challenge of the account."""
+    session.execute(
+        update(AccountSignInChallenge)
+        .where(
+            AccountSignInChallenge.account_id == account_id,
+            AccountSignInChallenge.consumed_at.is_(None),
+        )
+        .values(consumed_at=now)
+    )
+
+
+def account_challenge_by_token_hash(
+    session: Session, token_hash: str
+) -> AccountSignInChallenge | None:
+    """The account's sign-in challenge, locked while it is answered."""
+    return session.scalar(
+        select(AccountSignInChallenge)
+        .where(AccountSignInChallenge.token_hash == token_hash)
+        .with_for_update()
     )
 
 

@@ -8,7 +8,12 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import codes, notices, questions, service, sessions
+from services.identity import account_sign_in, codes, notices, questions, service, sessions
+from services.identity.account_security_servicer import (
+    AccountSecurityRpcs,
+    second_factor_answer,
+    sign_in_fields,
+)
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account
@@ -49,6 +54,7 @@ def _account(row: Account) -> identity_pb2.Account:
 
 
 class IdentityServicer(
+    AccountSecurityRpcs,
     PasswordPolicyRpcs, StaffRpcs, AccountSettingsRpcs, identity_pb2_grpc.IdentityServiceServicer
 ):
     """Every identity RPC; the staff ones live in `StaffRpcs`, the account settings ones in
@@ -131,33 +137,48 @@ class IdentityServicer(
             code_channel=CHANNELS[sent.channel], code_destination_hint=sent.hint
         )
 
-    def _sign_in(
-        self, kind: PrincipalKind, login: str, password: str, device_label: str
-    ) -> sessions.SignedIn:
-        # Two short transactions around the hash: no lock is held while argon2 runs.
-        with self._database.transaction() as session:
-            credential = sessions.find_credential(session, kind=kind, login=login)
-        verdict = sessions.check_credential(self._hashing, credential, password)
-        with self._database.transaction() as session:
-            return sessions.complete_sign_in(
-                session,
-                credential=credential,
-                verdict=verdict,
-                device_label=device_label,
-                lifetime=self._settings.session_lifetime(kind),
-            )
-
     def SignIn(
         self, request: identity_pb2.SignInRequest, context: grpc.ServicerContext
     ) -> identity_pb2.SignInResponse:
-        signed_in = self._sign_in(
-            PrincipalKind.ACCOUNT, request.username, request.password, request.device_label
-        )
+        kind = PrincipalKind.ACCOUNT
+        # Two short transactions around the hash: no lock is held while argon2 runs.
+        with self._database.transaction() as session:
+            credential = sessions.find_credential(session, kind=kind, login=request.username)
+        verdict = sessions.check_credential(self._hashing, credential, request.password)
+        with self._database.transaction() as session:
+            progress = account_sign_in.after_password(
+                session,
+                credential=credential,
+                verdict=verdict,
+                device_label=request.device_label,
+                lifetime=self._settings.session_lifetime(kind),
+            )
+        answer = identity_pb2.SignInResponse(**sign_in_fields(progress))  # type: ignore[arg-type]
+        if progress.signed_in is not None:
+            assert isinstance(progress.signed_in.principal, Account)
+            answer.account.CopyFrom(_account(progress.signed_in.principal))
+        return answer
+
+    def ContinueSignIn(
+        self, request: identity_pb2.ContinueSignInRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.ContinueSignInResponse:
+        field, code = second_factor_answer(request)
+        with self._database.transaction() as session:
+            signed_in = account_sign_in.answer_second_factor(
+                session,
+                keyring=self._keyring,
+                token=request.challenge_token,
+                field=field,
+                code=code,
+                device_label=request.device_label,
+                lifetime=self._settings.session_lifetime(PrincipalKind.ACCOUNT),
+            )
         assert isinstance(signed_in.principal, Account)
-        return identity_pb2.SignInResponse(
+        return identity_pb2.ContinueSignInResponse(
             session_token=signed_in.token,
             expires_at=timestamp(signed_in.expires_at),
             account=_account(signed_in.principal),
+            factors=str(signed_in.factors),
         )
 
     def SignOut(

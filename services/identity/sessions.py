@@ -2,7 +2,8 @@
 
 A sign-in runs in three steps so that no database lock is held while argon2 runs:
 `find_credential` (read), `check_credential` (hash, no database), then a write:
-`complete_sign_in` for accounts, `confirm_password` and `staff_sign_in.after_password` for staff.
+`account_sign_in.after_password` for accounts, `confirm_password` and `staff_sign_in.advance`
+for staff.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.identity import domain, passwords, repository, usernames
 from services.identity.audit import trail
-from services.identity.domain import AccountState, PrincipalKind
-from services.identity.errors import ActivationPending, BadCredentials, SessionEnded
+from services.identity.domain import Factors, PrincipalKind
+from services.identity.errors import BadCredentials, SessionEnded
 from services.identity.hashing import PasswordHashing, Verdict
 from services.identity.models import Account, AuthSession, StaffMember
 
@@ -39,6 +40,7 @@ class SignedIn:
     token: str
     expires_at: datetime
     principal: Account | StaffMember
+    factors: Factors = Factors.PASSWORD
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,13 @@ def _is_deactivated(row: Account | StaffMember) -> bool:
 
 
 def confirm_password(
-    session: Session, *, credential: Credential, verdict: Verdict
+    session: Session, *, credential: Credential, verdict: Verdict, clear_failures: bool = True
 ) -> Account | StaffMember:
-    """The login, locked, when the password was right (the failure count is cleared, a weaker
-    hash replaced); a wrong one is counted: the fifth in a row locks the login for 15 minutes
-    (I11). Every refusal is the same BadCredentials (X3), which keeps the count."""
+    """The login, locked, when the password was right (the failure count is cleared unless
+    `clear_failures` is false, as when a second factor follows and must not get a fresh count
+    of tries with every right password; a weaker hash is replaced); a wrong one is counted: the
+    fifth in a row locks the login for 15 minutes (I11). Every refusal is the same
+    BadCredentials (X3), which keeps the count."""
     if credential.principal_id is None:
         raise BadCredentials()
     row = repository.login_for_update(session, credential.kind, credential.principal_id)
@@ -99,7 +103,8 @@ def confirm_password(
             details={"step": "password"},
         )
         raise BadCredentials()
-    row.failed_sign_ins, row.locked_until = 0, None
+    if clear_failures:
+        row.failed_sign_ins, row.locked_until = 0, None
     if verdict.new_hash:
         row.password_hash = verdict.new_hash
     return row
@@ -118,8 +123,10 @@ def open_session(
     row: Account | StaffMember,
     device_label: str,
     lifetime: timedelta,
+    factors: Factors = Factors.PASSWORD,
 ) -> SignedIn:
-    """Opens a session for the login on one device; the token is returned once."""
+    """Opens a session for the login on one device, recording the factors the sign-in proved;
+    the token is returned once."""
     token = new_token()
     opened = AuthSession(
         token_hash=token_hash(token),
@@ -128,29 +135,11 @@ def open_session(
         practice_id=row.practice_id if isinstance(row, StaffMember) else None,
         device_label=device_label.strip()[: domain.DEVICE_LABEL_MAX_LENGTH],
         expires_at=utcnow() + lifetime,
+        factors=factors,
     )
     session.add(opened)
     session.flush()
-    return SignedIn(token=token, expires_at=opened.expires_at, principal=row)
-
-
-def complete_sign_in(
-    session: Session,
-    *,
-    credential: Credential,
-    verdict: Verdict,
-    device_label: str,
-    lifetime: timedelta,
-) -> SignedIn:
-    """Opens an account's session for a right password (see `confirm_password`);
-    ActivationPending keeps the cleared count of a right password."""
-    row = confirm_password(session, credential=credential, verdict=verdict)
-    if isinstance(row, Account) and row.state != AccountState.ACTIVE:
-        raise ActivationPending()
-    trail.record(session, "account.sign_in", f"account:{row.id}")
-    return open_session(
-        session, kind=credential.kind, row=row, device_label=device_label, lifetime=lifetime
-    )
+    return SignedIn(token=token, expires_at=opened.expires_at, principal=row, factors=factors)
 
 
 def _live_session(session: Session, token: str) -> AuthSession | None:
