@@ -8,6 +8,7 @@ are skipped, unless VESTIBULE_REQUIRE_POSTGRES=1 (as in CI), when they fail.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from services.common.migrate import upgrade
 from services.common.server import ServiceHost
-from services.common.settings import ServiceSettings, Settings
+from services.common.settings import DEFAULT_PORTS, ServiceSettings, Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "VESTIBULE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -74,10 +75,24 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def refused_address() -> Iterator[str]:
+    """An address where every connection is refused: a port bound but never listening, so a
+    service running on this machine (`make run`) can never answer a test by accident."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"127.0.0.1:{bound.getsockname()[1]}"
+
+
 @pytest.fixture
-def shared_settings(tmp_path: Path) -> Settings:
-    """Shared settings pointing at this test's data folder."""
-    return Settings(secret_key=TEST_SECRET_KEY, data_dir=tmp_path / "data")  # type: ignore[arg-type]
+def shared_settings(tmp_path: Path, refused_address: str) -> Settings:
+    """Shared settings for this test's data folder; other services unreachable until a test
+    points an address at a service it started."""
+    return Settings(  # type: ignore[call-arg]
+        secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
+        data_dir=tmp_path / "data",
+        **{f"{name}_address": refused_address for name in DEFAULT_PORTS},
+    )
 
 
 @pytest.fixture

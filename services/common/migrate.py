@@ -74,7 +74,8 @@ def main() -> None:
         url = ServiceSettings.for_service(service, shared).database_url
         if args.revision:
             versions = SERVICES_DIR / service / "migrations" / "versions"
-            number = f"{len(list(versions.glob('[0-9]*.py'))) + 1:04d}"
+            taken = [int(path.name[:4]) for path in versions.glob("[0-9][0-9][0-9][0-9]*.py")]
+            number = f"{max(taken, default=0) + 1:04d}"
             config = alembic_config(service, url)
             command.revision(config, message=args.revision, autogenerate=True, rev_id=number)
         else:
