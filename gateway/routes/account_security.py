@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from vestibule.identity.v1 import identity_pb2
 
 from gateway import convert, schemas
@@ -140,8 +140,52 @@ def regenerate_recovery_codes(
 ) -> schemas.RecoveryCodes:
     """Ten new recovery codes for a current code from the app; every older one stops working."""
     answer = services.identity.RegenerateRecoveryCodes(
-        identity_pb2.RegenerateRecoveryCodesRequest(
-            account_id=account.principal_id, code=body.code
-        )
+        identity_pb2.RegenerateRecoveryCodesRequest(account_id=account.principal_id, code=body.code)
     )
     return schemas.RecoveryCodes(recovery_codes=list(answer.recovery_codes))
+
+
+@router.get("/sessions", responses=problem_responses(401))
+def list_sessions(account: Account, services: Services) -> schemas.DeviceSessions:
+    """Your open sessions, one per device or browser, the current one marked (I10)."""
+    answer = services.identity.ListSessions(
+        identity_pb2.ListSessionsRequest(session_token=account.session_token)
+    )
+    return schemas.DeviceSessions(
+        sessions=[
+            schemas.DeviceSession(
+                session_id=row.session_id,
+                device_label=row.device_label,
+                created_at=convert.when(row, "created_at"),
+                last_seen_at=convert.when(row, "last_seen_at"),
+                factors=row.factors,
+                current=row.current,
+            )
+            for row in answer.sessions
+        ]
+    )
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404),
+)
+def end_session(
+    session_id: Annotated[str, Path(min_length=1, max_length=64)],
+    account: Account,
+    services: Services,
+) -> None:
+    """Ends one of your sessions, e.g. on a phone you lost (I10)."""
+    services.identity.EndSession(
+        identity_pb2.EndSessionRequest(session_token=account.session_token, session_id=session_id)
+    )
+
+
+@router.post("/sessions/end-others", responses=problem_responses(401))
+def end_other_sessions(account: Account, services: Services) -> schemas.SessionsEnded:
+    """Ends every session but this one (I10)."""
+    answer = services.identity.EndOtherSessions(
+        identity_pb2.EndOtherSessionsRequest(session_token=account.session_token)
+    )
+    return schemas.SessionsEnded(ended=answer.ended)

@@ -1,7 +1,10 @@
 """JSON shapes of the HTTP API: what the gateway validates, and what it answers."""
 
 from gateway.schemas.account_security import (
+    DeviceSession,
+    DeviceSessions,
     RecoveryCodes,
+    SessionsEnded,
     SignInChallenge,
     SignInContinue,
     TotpCode,
@@ -116,6 +119,8 @@ __all__ = [
     "CodeSent",
     "Dashboard",
     "Demographics",
+    "DeviceSession",
+    "DeviceSessions",
     "Email",
     "EmailChange",
     "EnrollNowOutcome",
@@ -162,6 +167,7 @@ __all__ = [
     "SecurityQuestion",
     "SecurityQuestionList",
     "SecurityQuestionsUpdate",
+    "SessionsEnded",
     "SignIn",
     "SignInChallenge",
     "SignInContinue",

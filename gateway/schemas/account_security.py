@@ -50,3 +50,26 @@ class SignInContinue(_Request):
         """The answers given, by field name; a valid request has exactly one."""
         given = {"totp_code": self.totp_code, "recovery_code": self.recovery_code}
         return {name: value for name, value in given.items() if value is not None}
+
+
+class DeviceSession(BaseModel):
+    """One of your open sessions, one per device or browser (I10)."""
+
+    session_id: str
+    device_label: str
+    created_at: datetime | None
+    last_seen_at: datetime | None
+    factors: str
+    current: bool
+
+
+class DeviceSessions(BaseModel):
+    """Your open sessions, newest first."""
+
+    sessions: list[DeviceSession]
+
+
+class SessionsEnded(BaseModel):
+    """How many sessions were ended."""
+
+    ended: int

@@ -164,6 +164,15 @@ class SessionEnded(Unauthenticated):
         super().__init__("Your session has ended. Sign in again.")
 
 
+class SessionNotFound(NotFound):
+    """No open session with that ID belongs to the caller."""
+
+    reason = "SESSION_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("You have no open session with that ID. List your sessions again.")
+
+
 class HashingBusy(ResourceExhausted):
     """More passwords are being checked at once than the service admits."""
 

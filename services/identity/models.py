@@ -191,6 +191,8 @@ class AuthSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # A `domain.Factors` value: what the sign-in proved, e.g. "password+totp" (I4).
     factors: Mapped[str] = mapped_column(String(40), default="password", server_default="password")
+    # Renewed as the session is used (at most once a minute); idle past the timeout, it ends.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AccountContact(Base):

@@ -14,6 +14,7 @@ from services.identity.account_security_servicer import (
     second_factor_answer,
     sign_in_fields,
 )
+from services.identity.device_sessions_servicer import DeviceSessionRpcs
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account
@@ -55,7 +56,11 @@ def _account(row: Account) -> identity_pb2.Account:
 
 class IdentityServicer(
     AccountSecurityRpcs,
-    PasswordPolicyRpcs, StaffRpcs, AccountSettingsRpcs, identity_pb2_grpc.IdentityServiceServicer
+    DeviceSessionRpcs,
+    PasswordPolicyRpcs,
+    StaffRpcs,
+    AccountSettingsRpcs,
+    identity_pb2_grpc.IdentityServiceServicer,
 ):
     """Every identity RPC; the staff ones live in `StaffRpcs`, the account settings ones in
     `AccountSettingsRpcs`."""
@@ -192,7 +197,9 @@ class IdentityServicer(
         self, request: identity_pb2.ResolveSessionRequest, context: grpc.ServicerContext
     ) -> identity_pb2.ResolveSessionResponse:
         with self._database.transaction() as session:
-            principal = sessions.resolve_session(session, token=request.session_token)
+            principal = sessions.resolve_session(
+                session, token=request.session_token, idle_timeout=self._settings.session_idle
+            )
             required = (
                 questions.required_actions(session, principal.principal_id)
                 if principal.kind == PrincipalKind.ACCOUNT

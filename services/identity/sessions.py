@@ -142,19 +142,38 @@ def open_session(
     return SignedIn(token=token, expires_at=opened.expires_at, principal=row, factors=factors)
 
 
-def _live_session(session: Session, token: str) -> AuthSession | None:
+# A session is renewed at most this often, so that every request does not write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def live_session(
+    session: Session, token: str, idle_timeout: timedelta | None = None
+) -> AuthSession | None:
+    """The open session of `token`: not signed out, within its absolute lifetime and, when an
+    idle timeout is given, used within it (I10)."""
     opened = repository.auth_session_by_token_hash(session, token_hash(token)) if token else None
-    if opened is None or opened.ended_at is not None or opened.expires_at <= utcnow():
+    now = utcnow()
+    if opened is None or opened.ended_at is not None or opened.expires_at <= now:
+        return None
+    if (
+        idle_timeout is not None
+        and (opened.last_seen_at or opened.created_at) + idle_timeout <= now
+    ):
         return None
     return opened
 
 
-def resolve_session(session: Session, *, token: str) -> Principal:
+def resolve_session(
+    session: Session, *, token: str, idle_timeout: timedelta | None = None
+) -> Principal:
     """Who the session belongs to, with a staff member's current permissions; SessionEnded
-    when the token is unknown, expired or signed out."""
-    opened = _live_session(session, token)
+    when the token is unknown, expired, idle too long or signed out. Using it renews it."""
+    opened = live_session(session, token, idle_timeout)
     if opened is None:
         raise SessionEnded()
+    now = utcnow()
+    if opened.last_seen_at is None or now - opened.last_seen_at >= LAST_SEEN_RESOLUTION:
+        opened.last_seen_at = now
     if opened.kind == PrincipalKind.ACCOUNT:
         return Principal(PrincipalKind.ACCOUNT, opened.principal_id, "", [], opened.expires_at)
     member = repository.staff_member(session, opened.principal_id)
@@ -189,7 +208,7 @@ def end_all_for(
 
 def sign_out(session: Session, *, token: str) -> None:
     """Ends the session; an unknown or already ended one is left as it is."""
-    opened = _live_session(session, token)
+    opened = live_session(session, token)
     if opened is not None:
         opened.ended_at = utcnow()
         trail.record(

@@ -28,12 +28,19 @@ class IdentitySettings(BaseSettings):
     max_admitted_hashes: int = Field(8, ge=1)
     account_session_hours: float = Field(12, gt=0)
     staff_session_hours: float = Field(8, gt=0)
+    # A session unused this long ends, whatever its absolute lifetime (I10).
+    session_idle_minutes: float = Field(15, gt=0)
 
     @model_validator(mode="after")
     def _memory_covers_lanes(self) -> IdentitySettings:
         if self.argon2_memory_kib < 8 * self.argon2_parallelism:
             raise ValueError("VESTIBULE_IDENTITY_ARGON2_MEMORY_KIB must be at least 8 per lane")
         return self
+
+    @property
+    def session_idle(self) -> timedelta:
+        """How long a session may go unused before it ends (I10)."""
+        return timedelta(minutes=self.session_idle_minutes)
 
     def session_lifetime(self, kind: PrincipalKind) -> timedelta:
         """How long a new session of an account or a staff member lasts."""

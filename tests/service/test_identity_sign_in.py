@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import grpc
 import pytest
+import time_machine
 from argon2 import PasswordHasher
 from grpc_status import rpc_status
 from sqlalchemy import select, update
@@ -195,3 +196,88 @@ def test_sign_in_its_failure_and_sign_out_are_audited_X2(identity, stub, account
         ("account.sign_in", target, "success"),
         ("session.end", target, "success"),
     ]
+
+
+def _resolve(stub, token):
+    return stub.ResolveSession(identity_pb2.ResolveSessionRequest(session_token=token), timeout=10)
+
+
+# rule I10
+def test_a_session_unused_for_fifteen_minutes_ends_I10(stub, account_id):
+    token = _sign_in(stub).session_token
+    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
+        with pytest.raises(grpc.RpcError) as ended:
+            _resolve(stub, token)
+    assert ended.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+# rule I10
+def test_using_a_session_keeps_it_open_past_the_idle_timeout_I10(stub, account_id):
+    token = _sign_in(stub).session_token
+    with time_machine.travel(utcnow() + timedelta(minutes=10), tick=True):
+        _resolve(stub, token)
+    with time_machine.travel(utcnow() + timedelta(minutes=20), tick=True):
+        assert _resolve(stub, token).principal_id == account_id
+
+
+# rule I10
+def test_sessions_are_listed_per_device_with_the_current_one_marked_I10(stub, account_id):
+    _sign_in(stub)  # device "phone"
+    laptop = stub.SignIn(
+        identity_pb2.SignInRequest(username="JaneDoe", password=PASSWORD, device_label="laptop"),
+        timeout=10,
+    ).session_token
+    listed = stub.ListSessions(identity_pb2.ListSessionsRequest(session_token=laptop), timeout=10)
+    assert sorted((s.device_label, s.current) for s in listed.sessions) == [
+        ("laptop", True),
+        ("phone", False),
+    ]
+
+
+# rule I10
+def test_ending_one_session_leaves_the_others_open_I10(stub, account_id):
+    phone = _sign_in(stub).session_token
+    laptop = _sign_in(stub).session_token
+    listed = stub.ListSessions(identity_pb2.ListSessionsRequest(session_token=laptop), timeout=10)
+    [other] = [s.session_id for s in listed.sessions if not s.current]
+    stub.EndSession(
+        identity_pb2.EndSessionRequest(session_token=laptop, session_id=other), timeout=10
+    )
+    with pytest.raises(grpc.RpcError):
+        _resolve(stub, phone)
+    assert _resolve(stub, laptop).principal_id == account_id
+
+
+# rule I10, X3
+def test_another_logins_session_cannot_be_ended_I10(stub, notify, account_id):
+    mine = _sign_in(stub).session_token
+    other = stub.RegisterAccount(registration("JohnRoe", email="john.roe@example.com"), timeout=10)
+    code = notify.code_for("john.roe@example.com")
+    stub.VerifyAccount(
+        identity_pb2.VerifyAccountRequest(account_id=other.account_id, code=code), timeout=10
+    )
+    theirs = _sign_in(stub, "JohnRoe").session_token
+    [their_session] = stub.ListSessions(
+        identity_pb2.ListSessionsRequest(session_token=theirs), timeout=10
+    ).sessions
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.EndSession(
+            identity_pb2.EndSessionRequest(session_token=mine, session_id=their_session.session_id),
+            timeout=10,
+        )
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    assert _resolve(stub, theirs).principal_id == other.account_id
+
+
+# rule I10
+def test_ending_the_other_sessions_keeps_this_one_I10(stub, account_id):
+    others = [_sign_in(stub).session_token for _ in range(2)]
+    mine = _sign_in(stub).session_token
+    answer = stub.EndOtherSessions(
+        identity_pb2.EndOtherSessionsRequest(session_token=mine), timeout=10
+    )
+    assert answer.ended == 2
+    assert _resolve(stub, mine).principal_id == account_id
+    for token in others:
+        with pytest.raises(grpc.RpcError):
+            _resolve(stub, token)
