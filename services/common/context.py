@@ -53,6 +53,11 @@ def current() -> RequestContext:
     return _current.get() or RequestContext(request_id=uuid.uuid4().hex)
 
 
+def serving() -> RequestContext | None:
+    """The context of the request being served, or None outside a request."""
+    return _current.get()
+
+
 @contextmanager
 def bound(context: RequestContext) -> Iterator[RequestContext]:
     """Makes `context` current for the block."""

@@ -41,7 +41,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
-            "request_id": context.current().request_id if context._current.get() else None,
+            "request_id": request.request_id if (request := context.serving()) else None,
         }
         if span.is_valid:
             entry["trace_id"] = format(span.trace_id, "032x")

@@ -180,10 +180,10 @@ def disable(
     row = _enabled(session, account.id)
     action = "account.totp.disable"
     if account.password_hash != password_hash:
-        raise WrongCurrentPassword()
+        raise WrongCurrentPassword("password")
     if not password_matched:
         _fail(session, account, f"{action}.failed", "password", utcnow())
-        raise WrongCurrentPassword()
+        raise WrongCurrentPassword("password")
     now = _check_code(session, keyring, account, row, code, f"{action}.failed")
     for old in repository.unused_account_recovery_codes(session, account.id):
         old.used_at = now

@@ -248,10 +248,11 @@ class WrongCurrentPassword(InvalidArgument):
     reason = "WRONG_CURRENT_PASSWORD"
     keeps_changes = True
 
-    def __init__(self) -> None:
+    def __init__(self, field: str = "current_password") -> None:
+        """`field` names the request field that held the password."""
         super().__init__(
             "Your current password is not right. Enter it again.",
-            violations=[FieldViolation("current_password", "Does not match.")],
+            violations=[FieldViolation(field, "Does not match.")],
         )
 
 

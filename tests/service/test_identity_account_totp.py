@@ -14,7 +14,12 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.db import utcnow
 from tests.service.test_account_security_support import active_account, sign_in
 from tests.service.test_identity_staff_support import refused, secret_of
-from tests.service.test_identity_support import PASSWORD, NotifySink, start_identity
+from tests.service.test_identity_support import (
+    PASSWORD,
+    NotifySink,
+    field_violations,
+    start_identity,
+)
 
 STEP = timedelta(seconds=30)
 
@@ -169,6 +174,17 @@ def test_turning_totp_off_needs_the_password_and_a_current_code_I4(stub, account
     assert again.session_token and again.factors == "password"
 
 
+# rule I4
+def test_a_wrong_password_to_turn_totp_off_names_the_password_field_I4(stub, account_id, clock):
+    secret, _, _ = _turn_on(stub, account_id, clock)
+    request = identity_pb2.DisableTotpRequest(
+        account_id=account_id, password=PASSWORD + "x", code=_code(secret, _next_step_start(clock))
+    )
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.DisableTotp(request, timeout=10)
+    assert list(field_violations(raised.value)) == ["password"]
+
+
 # rule I4, I11
 def test_wrong_codes_count_toward_the_lockout_I4_I11(stub, account_id, clock):
     _turn_on(stub, account_id, clock)
@@ -182,7 +198,5 @@ def test_wrong_codes_count_toward_the_lockout_I4_I11(stub, account_id, clock):
             grpc.StatusCode.INVALID_ARGUMENT
         )
     assert _wrong(stub, token, totp_code="000000") == grpc.StatusCode.UNAUTHENTICATED
-    error = refused(
-        stub.SignIn, identity_pb2.SignInRequest(username="JaneDoe", password=PASSWORD)
-    )
+    error = refused(stub.SignIn, identity_pb2.SignInRequest(username="JaneDoe", password=PASSWORD))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
