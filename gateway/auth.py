@@ -18,6 +18,8 @@ from gateway.problems import Problem
 from services.common import context
 
 PATIENT_COOKIE = "vestibule_session"
+# A remembered device's token (I4), kept 30 days; sent only to the patient routes.
+DEVICE_COOKIE = "vestibule_device"
 STAFF_COOKIE = "vestibule_staff_session"
 PATIENT_PATH = "/v1/patient"
 STAFF_PATH = "/v1/practice"
@@ -141,7 +143,8 @@ async def signed_in_staff(
 def set_session_cookie(
     response: Response, *, name: str, path: str, token: str, expires_at: datetime | None
 ) -> None:
-    """Sets the session cookie: HttpOnly, Secure, SameSite=Strict, scoped to its route group."""
+    """Sets a session (or remembered device) cookie: HttpOnly, Secure, SameSite=Strict, scoped
+    to its route group."""
     response.set_cookie(
         name, token, expires=expires_at, path=path, secure=True, httponly=True, samesite="strict"
     )

@@ -184,6 +184,24 @@ def staff_sign_in(
     )
 
 
+SECOND_FACTOR_RULES: dict[str, identity_pb2.SecondFactorRule.ValueType] = {
+    "every_sign_in": identity_pb2.SECOND_FACTOR_RULE_EVERY_SIGN_IN,
+    "new_device": identity_pb2.SECOND_FACTOR_RULE_NEW_DEVICE,
+}
+
+
+def patient_sign_in_policy(
+    message: identity_pb2.PatientSignInPolicy,
+) -> schemas.PatientSignInPolicy:
+    """A practice's patient sign-in policy."""
+    rule = {value: name for name, value in SECOND_FACTOR_RULES.items()}[message.second_factor_rule]
+    return schemas.PatientSignInPolicy(
+        second_factor=rule,  # type: ignore[arg-type]
+        updated_at=when(message, "updated_at"),
+        updated_by=_text(message.updated_by),
+    )
+
+
 def security_policy(message: identity_pb2.StaffSecurityPolicy) -> schemas.SecurityPolicy:
     """A practice's staff security policy."""
     return schemas.SecurityPolicy(

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from sqlalchemy.engine import make_url
 
+from services.common.db import utcnow
 from services.common.migrate import upgrade
 from services.common.server import ServiceHost
 from services.common.settings import DEFAULT_PORTS, ServiceSettings, Settings
@@ -146,3 +148,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     ran = ", ".join(sorted(_backends_run)) or "none"
     terminalreporter.write_line(f"database backends exercised: {ran}")
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """The process's clock, ticking, moved only forward (gRPC deadlines use the wall clock);
+    services started in this process see it too."""
+    with time_machine.travel(utcnow(), tick=True) as traveller:
+        yield traveller

@@ -9,6 +9,7 @@ from vestibule.identity.v1 import identity_pb2
 
 from gateway import convert, schemas
 from gateway.auth import (
+    DEVICE_COOKIE,
     PATIENT_COOKIE,
     PATIENT_PATH,
     Principal,
@@ -18,7 +19,7 @@ from gateway.auth import (
 from gateway.clients import Clients, clients
 from gateway.problems import Problem
 from gateway.ratelimit import rate_limited
-from gateway.routes.common import device_label, problem_responses
+from gateway.routes.common import device_label, device_token, problem_responses
 from gateway.schemas import FieldError
 
 router = APIRouter(prefix=PATIENT_PATH, tags=["patient"])
@@ -37,12 +38,15 @@ def signed_in_session(
     answer: identity_pb2.SignInResponse | identity_pb2.ContinueSignInResponse,
     response: Response,
 ) -> schemas.AccountSession:
-    """The session of a sign-in answer, also set as the patient session cookie."""
+    """The session of a sign-in answer, also set as the patient session cookie; a device just
+    remembered gets its own cookie, for 30 days (I4)."""
     session = schemas.AccountSession(
         session_token=answer.session_token,
         expires_at=convert.when(answer, "expires_at"),
         account=convert.account(answer.account),
         factors=answer.factors or None,
+        device_remembered_until=convert.when(answer, "device_expires_at"),
+        required_actions=list(answer.required_actions),
     )
     set_session_cookie(
         response,
@@ -51,6 +55,14 @@ def signed_in_session(
         token=session.session_token,
         expires_at=session.expires_at,
     )
+    if answer.device_token:
+        set_session_cookie(
+            response,
+            name=DEVICE_COOKIE,
+            path=PATIENT_PATH,
+            token=answer.device_token,
+            expires_at=session.device_remembered_until,
+        )
     return session
 
 
@@ -143,6 +155,50 @@ def regenerate_recovery_codes(
         identity_pb2.RegenerateRecoveryCodesRequest(account_id=account.principal_id, code=body.code)
     )
     return schemas.RecoveryCodes(recovery_codes=list(answer.recovery_codes))
+
+
+@router.get("/devices", responses=problem_responses(401))
+def list_remembered_devices(
+    account: Account, services: Services, token: Annotated[str, Depends(device_token)]
+) -> schemas.RememberedDevices:
+    """The browsers and apps you chose to remember at sign-in, this one marked (I4)."""
+    answer = services.identity.ListRememberedDevices(
+        identity_pb2.ListRememberedDevicesRequest(
+            account_id=account.principal_id, device_token=token
+        )
+    )
+    return schemas.RememberedDevices(
+        devices=[
+            schemas.RememberedDevice(
+                device_id=row.device_id,
+                label=row.label,
+                created_at=convert.when(row, "created_at"),
+                last_used_at=convert.when(row, "last_used_at"),
+                expires_at=convert.when(row, "expires_at"),
+                current=row.current,
+            )
+            for row in answer.devices
+        ]
+    )
+
+
+@router.delete(
+    "/devices/{device_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404),
+)
+def forget_remembered_device(
+    device_id: Annotated[str, Path(min_length=1, max_length=64)],
+    account: Account,
+    services: Services,
+) -> None:
+    """Forgets one of your remembered devices: it is asked for everything again at its next
+    sign-in."""
+    services.identity.ForgetRememberedDevice(
+        identity_pb2.ForgetRememberedDeviceRequest(
+            account_id=account.principal_id, device_id=device_id
+        )
+    )
 
 
 @router.get("/sessions", responses=problem_responses(401))

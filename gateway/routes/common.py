@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Cookie, Header
 
 from gateway.schemas import ProblemDocument
 
@@ -15,6 +15,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     503, which any route can answer) come with a problem document;
     `problems.openapi_media_types` files them under application/problem+json."""
     return {status: {"model": ProblemDocument} for status in (400, 422, 429, 503, *statuses)}
+
+
+def device_token(
+    vestibule_device: Annotated[str | None, Cookie(include_in_schema=False, max_length=128)] = None,
+) -> str:
+    """Dependency: the remembered device's token from its cookie (I4), or empty."""
+    return vestibule_device or ""
 
 
 def idempotency_key(

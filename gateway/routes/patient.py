@@ -19,7 +19,7 @@ from gateway.auth import (
 from gateway.clients import Clients, clients
 from gateway.ratelimit import rate_limited
 from gateway.routes.account_security import SIGN_IN_RESPONSES, session_or_second_factor
-from gateway.routes.common import device_label, problem_responses
+from gateway.routes.common import device_label, device_token, problem_responses
 
 router = APIRouter(prefix=PATIENT_PATH, tags=["patient"])
 
@@ -130,12 +130,20 @@ def sign_in(
     response: Response,
     services: Services,
     device: Annotated[str, Depends(device_label)],
+    remembered: Annotated[str, Depends(device_token)],
 ) -> schemas.AccountSession | schemas.SignInChallenge:
     """Signs a patient in: 201 with the session (also set as a cookie), or, when the account
-    has its authenticator app on, 202 with a challenge token for `POST /sessions/continue`."""
+    has its authenticator app on, 202 with a challenge token for `POST /sessions/continue`.
+    Wrong passwords in a row slow down, then lock sign-in for 15 minutes (429 with
+    Retry-After), for a username that exists or not alike; a remembered device keeps signing
+    in."""
     answer = services.identity.SignIn(
         identity_pb2.SignInRequest(
-            username=body.username, password=body.password, device_label=device
+            username=body.username,
+            password=body.password,
+            device_label=device,
+            device_token=remembered,
+            remember_device=body.remember_device,
         )
     )
     return session_or_second_factor(answer, response)

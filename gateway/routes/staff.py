@@ -209,6 +209,30 @@ def set_security_policy(
     return convert.security_policy(answer.policy)
 
 
+@router.get("/patient-sign-in-policy", responses=_SIGNED_IN)
+def get_patient_sign_in_policy(staff: Staff, services: Services) -> schemas.PatientSignInPolicy:
+    """How the practice's patients sign in (I4)."""
+    answer = services.identity.GetPatientSignInPolicy(
+        identity_pb2.GetPatientSignInPolicyRequest(practice_id=staff.practice_id)
+    )
+    return convert.patient_sign_in_policy(answer.policy)
+
+
+@router.put("/patient-sign-in-policy", responses=_SIGNED_IN)
+def set_patient_sign_in_policy(
+    body: schemas.PatientSignInPolicyUpdate, staff: Staff, services: Services
+) -> schemas.PatientSignInPolicy:
+    """Sets when patients with the authenticator app on are asked for its code: at every
+    sign-in, or only from a device they have not remembered (I4)."""
+    answer = services.identity.SetPatientSignInPolicy(
+        identity_pb2.SetPatientSignInPolicyRequest(
+            practice_id=staff.practice_id,
+            second_factor_rule=convert.SECOND_FACTOR_RULES[body.second_factor],
+        )
+    )
+    return convert.patient_sign_in_policy(answer.policy)
+
+
 def _password_policy(message: identity_pb2.PasswordPolicy) -> schemas.PasswordPolicy:
     return schemas.PasswordPolicy(
         min_length=message.min_length,

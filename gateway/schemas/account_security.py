@@ -69,6 +69,23 @@ class DeviceSessions(BaseModel):
     sessions: list[DeviceSession]
 
 
+class RememberedDevice(BaseModel):
+    """A browser or app you chose to remember at sign-in; it is forgotten after 30 days."""
+
+    device_id: str
+    label: str
+    created_at: datetime | None
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    current: bool
+
+
+class RememberedDevices(BaseModel):
+    """Your remembered devices, most recently used first."""
+
+    devices: list[RememberedDevice]
+
+
 class SessionsEnded(BaseModel):
     """How many sessions were ended."""
 

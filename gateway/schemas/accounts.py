@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.schemas.types import EnrollmentStatus, Password, Username, _Request
 
@@ -14,6 +14,13 @@ class SignIn(_Request):
 
     username: Username
     password: Password
+    remember_device: bool = Field(
+        False,
+        description="Remember this browser for 30 days once signed in: where the practice allows "
+        "it, the authenticator code is not asked here again, and this browser keeps signing in "
+        "while your account is locked by wrong passwords elsewhere. Leave it off on a shared "
+        "computer.",
+    )
 
 
 class Account(BaseModel):
@@ -26,12 +33,17 @@ class Account(BaseModel):
 
 class AccountSession(BaseModel):
     """A new session; the token is also set as an HttpOnly cookie. `factors` is what the
-    sign-in proved: "password", "password+totp" or "password+recovery_code" (I4)."""
+    sign-in proved: "password", "password+totp", "password+recovery_code" or
+    "password+remembered_device" (I4). When the sign-in remembered this device, its cookie is
+    set and `device_remembered_until` says until when. `required_actions` lists what must be
+    done before anything else (e.g. "set_security_questions", I3)."""
 
     session_token: str
     expires_at: datetime | None
     account: Account
     factors: str | None = None
+    device_remembered_until: datetime | None = None
+    required_actions: list[str] = []
 
 
 class Enrollment(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -70,6 +70,22 @@ class SecurityPolicyUpdate(_Request):
     """Whether the practice's staff must sign in with a second factor."""
 
     second_factor_required: bool
+
+
+class PatientSignInPolicy(BaseModel):
+    """How the practice's patients sign in (I4): whether those with the authenticator app on
+    are asked for its code at every sign-in, or only from a device they have not remembered;
+    `updated_by` is null while it is the default (every sign-in)."""
+
+    second_factor: Literal["every_sign_in", "new_device"]
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class PatientSignInPolicyUpdate(_Request):
+    """When the practice's patients are asked for their authenticator code."""
+
+    second_factor: Literal["every_sign_in", "new_device"]
 
 
 class PasswordPolicy(_Request):

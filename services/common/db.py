@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -88,6 +89,13 @@ def create_database_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def insert_if_absent(session: Session, model: type[Any], **values: Any) -> None:
+    """Inserts the row unless one with the same key exists; safe when two transactions insert
+    the same key at once (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
 
 
 class Database:

@@ -11,6 +11,7 @@ from services.common.errors import FieldViolation
 from services.identity import account_sign_in, account_totp, passwords
 from services.identity.errors import InvalidRequest
 from services.identity.hashing import PasswordHashing
+from services.identity.lockout import Lockout
 from services.identity.staff_servicer import timestamp
 
 STEPS = {True: identity_pb2.SIGN_IN_STEP_SESSION, False: identity_pb2.SIGN_IN_STEP_SECOND_FACTOR}
@@ -24,6 +25,12 @@ def sign_in_fields(progress: account_sign_in.Progress) -> dict[str, object]:
             "session_token": progress.signed_in.token,
             "expires_at": timestamp(progress.signed_in.expires_at),
             "factors": str(progress.signed_in.factors),
+            "required_actions": list(progress.required_actions),
+        }
+    if progress.device_expires_at is not None:
+        fields |= {
+            "device_token": progress.device_token,
+            "device_expires_at": timestamp(progress.device_expires_at),
         }
     if progress.challenge_expires_at is not None:
         fields |= {
@@ -52,13 +59,14 @@ class AccountSecurityRpcs:
     _database: Database
     _hashing: PasswordHashing
     _keyring: Keyring
+    _lockout: Lockout
 
     def SetUpTotp(
         self, request: identity_pb2.SetUpTotpRequest, context: grpc.ServicerContext
     ) -> identity_pb2.SetUpTotpResponse:
         with self._database.transaction() as session:
             setup = account_totp.set_up(
-                session, keyring=self._keyring, account_id=request.account_id
+                session, keyring=self._keyring, lockout=self._lockout, account_id=request.account_id
             )
         return identity_pb2.SetUpTotpResponse(
             setup=identity_pb2.TotpSetup(
@@ -71,7 +79,11 @@ class AccountSecurityRpcs:
     ) -> identity_pb2.ConfirmTotpResponse:
         with self._database.transaction() as session:
             codes = account_totp.confirm(
-                session, keyring=self._keyring, account_id=request.account_id, code=request.code
+                session,
+                keyring=self._keyring,
+                lockout=self._lockout,
+                account_id=request.account_id,
+                code=request.code,
             )
         return identity_pb2.ConfirmTotpResponse(recovery_codes=list(codes))
 
@@ -80,7 +92,11 @@ class AccountSecurityRpcs:
     ) -> identity_pb2.RegenerateRecoveryCodesResponse:
         with self._database.transaction() as session:
             codes = account_totp.regenerate_recovery_codes(
-                session, keyring=self._keyring, account_id=request.account_id, code=request.code
+                session,
+                keyring=self._keyring,
+                lockout=self._lockout,
+                account_id=request.account_id,
+                code=request.code,
             )
         return identity_pb2.RegenerateRecoveryCodesResponse(recovery_codes=list(codes))
 
@@ -95,6 +111,7 @@ class AccountSecurityRpcs:
             account_totp.disable(
                 session,
                 keyring=self._keyring,
+                lockout=self._lockout,
                 account_id=request.account_id,
                 password_hash=on_file,
                 password_matched=verdict.matches,

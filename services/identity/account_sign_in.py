@@ -1,8 +1,10 @@
 """Patient sign-in after the password (I4, I10, I11): a session, or a second-factor challenge.
 
 An account with its authenticator app on gets a short-lived challenge token (kept only as its
-hash) instead of a session; the app's code or an unused recovery code then opens the session.
-Every session records the factors it was opened with.
+hash) instead of a session, unless its practice asks the code only from new devices and this
+device was remembered; the app's code or an unused recovery code then opens the session. Every
+session records the factors it was opened with. A sign-in that asked to remember its device
+answers the device's token, shown once, for the browser's cookie.
 """
 
 from __future__ import annotations
@@ -14,12 +16,21 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring, new_token, token_hash
 from services.common.db import new_id, utcnow
-from services.identity import account_totp, domain, repository, sessions
+from services.identity import (
+    account_totp,
+    domain,
+    patient_sign_in_policy,
+    questions,
+    remembered_devices,
+    repository,
+    sessions,
+)
 from services.identity.audit import trail
-from services.identity.domain import AccountState, Factors, PrincipalKind
+from services.identity.domain import AccountState, Factors, PrincipalKind, SecondFactorRule
 from services.identity.errors import ActivationPending, ChallengeEnded, WrongSecondFactorCode
 from services.identity.hashing import Verdict
-from services.identity.models import Account, AccountSignInChallenge
+from services.identity.lockout import Lockout, device_key, principal_key
+from services.identity.models import Account, AccountSignInChallenge, RememberedDevice
 from services.identity.sessions import Credential, SignedIn
 
 _FACTORS = {"totp_code": Factors.PASSWORD_TOTP, "recovery_code": Factors.PASSWORD_RECOVERY_CODE}
@@ -27,51 +38,112 @@ _FACTORS = {"totp_code": Factors.PASSWORD_TOTP, "recovery_code": Factors.PASSWOR
 
 @dataclass(frozen=True)
 class Progress:
-    """A session, or a challenge token (shown once) for the second factor."""
+    """A session, or a challenge token (shown once) for the second factor. With a session: a
+    remembered device's new token (shown once; empty when none was asked or it was already
+    remembered) and what the account must do before anything else."""
 
     signed_in: SignedIn | None = None
     challenge_token: str = ""
     challenge_expires_at: datetime | None = None
+    device_token: str = ""
+    device_expires_at: datetime | None = None
+    required_actions: tuple[str, ...] = ()
 
 
-def _open(
-    session: Session, account: Account, device_label: str, lifetime: timedelta, factors: Factors
-) -> SignedIn:
+@dataclass(frozen=True)
+class Device:
+    """Where the sign-in comes from: its label, the remembered device it is (if any), and
+    whether to remember it once the sign-in completes."""
+
+    label: str
+    remembered: RememberedDevice | None = None
+    remember: bool = False
+
+
+def _complete(
+    session: Session,
+    *,
+    lockout: Lockout,
+    account: Account,
+    device: Device,
+    lifetime: timedelta,
+    factors: Factors,
+) -> Progress:
+    now = utcnow()
+    lockout.clear(
+        session,
+        device_key(device.remembered.id)
+        if device.remembered
+        else principal_key(PrincipalKind.ACCOUNT, account.id),
+    )
     trail.record(
         session, "account.sign_in", f"account:{account.id}", details={"factors": str(factors)}
     )
-    return sessions.open_session(
+    signed_in = sessions.open_session(
         session,
         kind=PrincipalKind.ACCOUNT,
         row=account,
-        device_label=device_label,
+        device_label=device.label,
         lifetime=lifetime,
         factors=factors,
+    )
+    required = tuple(questions.required_actions(session, account.id))
+    if device.remembered is not None:
+        device.remembered.last_used_at = now
+        return Progress(signed_in=signed_in, required_actions=required)
+    if not device.remember:
+        return Progress(signed_in=signed_in, required_actions=required)
+    remembered = remembered_devices.remember(session, account, device.label, now)
+    return Progress(
+        signed_in=signed_in,
+        device_token=remembered.token,
+        device_expires_at=remembered.expires_at,
+        required_actions=required,
     )
 
 
 def after_password(
     session: Session,
     *,
+    lockout: Lockout,
     credential: Credential,
     verdict: Verdict,
     device_label: str,
+    remember_device: bool,
     lifetime: timedelta,
 ) -> Progress:
     """A session for a right password (see `sessions.confirm_password`), or, when the account
-    has its authenticator app on, a new challenge (older ones of the account stop working).
-    ActivationPending keeps the cleared count of a right password. With the app on, the count
-    of wrong codes is kept until a right code: signing in again gives no fresh tries (I11)."""
-    totp_on = credential.principal_id is not None and account_totp.is_on(
-        session, credential.principal_id
-    )
+    has its authenticator app on and its practice asks for it here, a new challenge (older
+    ones of the account stop working); wrong codes then count against the same key as the
+    password did, with no fresh tries (I11)."""
     row = sessions.confirm_password(
-        session, credential=credential, verdict=verdict, clear_failures=not totp_on
+        session, lockout=lockout, credential=credential, verdict=verdict
     )
     if not isinstance(row, Account) or row.state != AccountState.ACTIVE:
         raise ActivationPending()
-    if not totp_on:
-        return Progress(signed_in=_open(session, row, device_label, lifetime, Factors.PASSWORD))
+    remembered = (
+        session.get(RememberedDevice, credential.device_id) if credential.device_id else None
+    )
+    device = Device(device_label, remembered, remember_device)
+    if not account_totp.is_on(session, row.id):
+        return _complete(
+            session,
+            lockout=lockout,
+            account=row,
+            device=device,
+            lifetime=lifetime,
+            factors=Factors.PASSWORD,
+        )
+    rule = patient_sign_in_policy.second_factor_rule(session, row.practice_id)
+    if remembered is not None and rule is SecondFactorRule.NEW_DEVICE:
+        return _complete(
+            session,
+            lockout=lockout,
+            account=row,
+            device=device,
+            lifetime=lifetime,
+            factors=Factors.PASSWORD_REMEMBERED_DEVICE,
+        )
     now = utcnow()
     repository.end_account_challenges(session, row.id, now)
     token = new_token()
@@ -80,15 +152,20 @@ def after_password(
         token_hash=token_hash(token),
         account_id=row.id,
         expires_at=now + domain.CHALLENGE_LIFETIME,
+        device_id=credential.device_id,
+        remember_device=remember_device,
     )
     session.add(challenge)
     session.flush()
     return Progress(challenge_token=token, challenge_expires_at=challenge.expires_at)
 
 
-def _open_challenge(session: Session, token: str) -> tuple[AccountSignInChallenge, Account]:
-    """The live challenge and its account, both locked; ChallengeEnded when the token is
-    unknown, used, expired, or the account is locked out."""
+def _open_challenge(
+    session: Session, lockout: Lockout, token: str
+) -> tuple[AccountSignInChallenge, Account, str]:
+    """The live challenge, its account (both locked) and the key its failures count against;
+    ChallengeEnded when the token is unknown, used or expired (a lock ends it), SignInPaused
+    while the key is slowed down."""
     challenge = (
         repository.account_challenge_by_token_hash(session, token_hash(token)) if token else None
     )
@@ -96,26 +173,33 @@ def _open_challenge(session: Session, token: str) -> tuple[AccountSignInChalleng
     if challenge is None or challenge.consumed_at is not None or challenge.expires_at <= now:
         raise ChallengeEnded()
     account = repository.account(session, challenge.account_id, for_update=True)
-    if account is None or domain.is_locked(account.locked_until, now):
+    if account is None:
         raise ChallengeEnded()
-    return challenge, account
+    key = (
+        device_key(challenge.device_id)
+        if challenge.device_id
+        else principal_key(PrincipalKind.ACCOUNT, account.id)
+    )
+    lockout.check_locked(session, key, now)
+    return challenge, account, key
 
 
 def answer_second_factor(
     session: Session,
     *,
     keyring: Keyring,
+    lockout: Lockout,
     token: str,
     field: str,
     code: str,
     device_label: str,
     lifetime: timedelta,
-) -> SignedIn:
+) -> Progress:
     """Checks an authenticator code (`field` "totp_code") or a recovery code ("recovery_code")
     and opens the session. A code of a time step already used, or a recovery code already used,
     is refused. A wrong code counts toward the lockout and raises WrongSecondFactorCode, which
     keeps the count; the lock ends the challenge."""
-    challenge, account = _open_challenge(session, token)
+    challenge, account, key = _open_challenge(session, lockout, token)
     now = utcnow()
     totp_row = repository.account_totp(session, account.id, for_update=True)
     right = False
@@ -133,10 +217,16 @@ def answer_second_factor(
             outcome="failed",
             details={"step": field},
         )
-        sessions.count_failure(account, now)
-        if account.locked_until is not None:
+        if lockout.fail(session, key, now, principal=account).locked:
             challenge.consumed_at = now
         raise WrongSecondFactorCode(field)
-    account.failed_sign_ins, account.locked_until = 0, None
     challenge.consumed_at = now
-    return _open(session, account, device_label, lifetime, _FACTORS[field])
+    remembered = session.get(RememberedDevice, challenge.device_id) if challenge.device_id else None
+    return _complete(
+        session,
+        lockout=lockout,
+        account=account,
+        device=Device(device_label, remembered, challenge.remember_device),
+        lifetime=lifetime,
+        factors=_FACTORS[field],
+    )

@@ -1,7 +1,7 @@
 """An account's authenticator app (I4, I9, I11): set up, confirm, turn off, recovery codes.
 
 Every code check locks the account row: a wrong code counts toward the sign-in lockout and
-raises WrongSecondFactorCode (which keeps the count); while the account is locked no code is
+raises WrongSecondFactorCode (which keeps the count); while the account is paused no code is
 checked at all, so codes cannot be guessed through these routes either.
 """
 
@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring
 from services.common.db import utcnow
-from services.identity import domain, repository, sessions, totp
+from services.identity import domain, repository, totp
 from services.identity.audit import trail
-from services.identity.domain import AccountState
+from services.identity.domain import AccountState, PrincipalKind
 from services.identity.errors import (
-    AccountLocked,
     AccountNotFound,
     TotpAlreadyOn,
     TotpNotOn,
@@ -25,19 +24,18 @@ from services.identity.errors import (
     WrongCurrentPassword,
     WrongSecondFactorCode,
 )
+from services.identity.lockout import Lockout, principal_key
 from services.identity.models import Account, AccountRecoveryCode, AccountTotp
 from services.identity.staff_sign_in import TotpSetup
 
 
-def active_account(session: Session, account_id: str) -> Account:
+def active_account(session: Session, lockout: Lockout, account_id: str) -> Account:
     """The active account, locked for a change; AccountNotFound for an unknown or pending one,
-    AccountLocked while it is locked out."""
+    SignInPaused while its wrong passwords and codes are slowed down or locked out."""
     account = repository.account(session, account_id, for_update=True) if account_id else None
     if account is None or account.state != AccountState.ACTIVE:
         raise AccountNotFound()
-    now = utcnow()
-    if account.locked_until is not None and domain.is_locked(account.locked_until, now):
-        raise AccountLocked(account.locked_until - now)
+    lockout.check(session, principal_key(PrincipalKind.ACCOUNT, account.id), utcnow())
     return account
 
 
@@ -54,8 +52,15 @@ def _enabled(session: Session, account_id: str) -> AccountTotp:
     return row
 
 
-def _fail(session: Session, account: Account, action: str, field: str, now: datetime) -> None:
-    sessions.count_failure(account, now)
+def _fail(
+    session: Session,
+    lockout: Lockout,
+    account: Account,
+    action: str,
+    field: str,
+    now: datetime,
+) -> None:
+    lockout.fail(session, principal_key(PrincipalKind.ACCOUNT, account.id), now, principal=account)
     trail.record(
         session, action, f"account:{account.id}", outcome="failed", details={"step": field}
     )
@@ -101,19 +106,25 @@ def _new_recovery_codes(
 
 
 def _check_code(
-    session: Session, keyring: Keyring, account: Account, row: AccountTotp, code: str, action: str
+    session: Session,
+    keyring: Keyring,
+    lockout: Lockout,
+    account: Account,
+    row: AccountTotp,
+    code: str,
+    action: str,
 ) -> datetime:
     now = utcnow()
     if not right_totp_code(keyring, row, code, now):
-        _fail(session, account, action, "code", now)
+        _fail(session, lockout, account, action, "code", now)
         raise WrongSecondFactorCode("code")
     return now
 
 
-def set_up(session: Session, *, keyring: Keyring, account_id: str) -> TotpSetup:
+def set_up(session: Session, *, keyring: Keyring, lockout: Lockout, account_id: str) -> TotpSetup:
     """The authenticator app's setup: a pending secret, kept until confirmed, so starting over
     shows the same QR code; TotpAlreadyOn once it is on."""
-    account = active_account(session, account_id)
+    account = active_account(session, lockout, account_id)
     row = repository.account_totp(session, account.id, for_update=True)
     if row is not None and row.enabled_at is not None:
         raise TotpAlreadyOn()
@@ -127,16 +138,18 @@ def set_up(session: Session, *, keyring: Keyring, account_id: str) -> TotpSetup:
     return TotpSetup(uri, totp.qr_svg_data_uri(uri))
 
 
-def confirm(session: Session, *, keyring: Keyring, account_id: str, code: str) -> tuple[str, ...]:
+def confirm(
+    session: Session, *, keyring: Keyring, lockout: Lockout, account_id: str, code: str
+) -> tuple[str, ...]:
     """Turns the authenticator app on with its first right code; answers ten recovery codes,
     shown this once."""
-    account = active_account(session, account_id)
+    account = active_account(session, lockout, account_id)
     row = repository.account_totp(session, account.id, for_update=True)
     if row is None:
         raise TotpNotSetUp()
     if row.enabled_at is not None:
         raise TotpAlreadyOn()
-    now = _check_code(session, keyring, account, row, code, "account.totp.enable.failed")
+    now = _check_code(session, keyring, lockout, account, row, code, "account.totp.enable.failed")
     row.enabled_at = now
     codes = _new_recovery_codes(session, keyring, account.id, now)
     trail.record(session, "account.totp.enable", f"account:{account.id}")
@@ -144,13 +157,13 @@ def confirm(session: Session, *, keyring: Keyring, account_id: str, code: str) -
 
 
 def regenerate_recovery_codes(
-    session: Session, *, keyring: Keyring, account_id: str, code: str
+    session: Session, *, keyring: Keyring, lockout: Lockout, account_id: str, code: str
 ) -> tuple[str, ...]:
     """Ten new recovery codes for a current app code; every older one stops working."""
-    account = active_account(session, account_id)
+    account = active_account(session, lockout, account_id)
     row = _enabled(session, account.id)
     action = "account.recovery_codes.regenerate"
-    now = _check_code(session, keyring, account, row, code, f"{action}.failed")
+    now = _check_code(session, keyring, lockout, account, row, code, f"{action}.failed")
     codes = _new_recovery_codes(session, keyring, account.id, now)
     trail.record(session, action, f"account:{account.id}", details={"count": str(len(codes))})
     return codes
@@ -168,6 +181,7 @@ def disable(
     session: Session,
     *,
     keyring: Keyring,
+    lockout: Lockout,
     account_id: str,
     password_hash: str,
     password_matched: bool,
@@ -176,15 +190,15 @@ def disable(
     """Turns the authenticator app off given the password (checked against `password_hash`,
     the hash read before) and a current code; the recovery codes stop working. A wrong password
     or code counts toward the lockout."""
-    account = active_account(session, account_id)
+    account = active_account(session, lockout, account_id)
     row = _enabled(session, account.id)
     action = "account.totp.disable"
     if account.password_hash != password_hash:
         raise WrongCurrentPassword("password")
     if not password_matched:
-        _fail(session, account, f"{action}.failed", "password", utcnow())
+        _fail(session, lockout, account, f"{action}.failed", "password", utcnow())
         raise WrongCurrentPassword("password")
-    now = _check_code(session, keyring, account, row, code, f"{action}.failed")
+    now = _check_code(session, keyring, lockout, account, row, code, f"{action}.failed")
     for old in repository.unused_account_recovery_codes(session, account.id):
         old.used_at = now
     session.delete(row)

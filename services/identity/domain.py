@@ -38,6 +38,16 @@ class Factors(StrEnum):
     PASSWORD = "password"  # noqa: S105
     PASSWORD_TOTP = "password+totp"  # noqa: S105
     PASSWORD_RECOVERY_CODE = "password+recovery_code"  # noqa: S105
+    # The authenticator app is on, but the practice asks it only from new devices and this
+    # one was remembered after a sign-in with it.
+    PASSWORD_REMEMBERED_DEVICE = "password+remembered_device"  # noqa: S105
+
+
+class SecondFactorRule(StrEnum):
+    """When a practice's patients with the authenticator app on are asked for a code (I4)."""
+
+    EVERY_SIGN_IN = "every_sign_in"
+    NEW_DEVICE = "new_device"
 
 
 class CodeChannel(StrEnum):
@@ -94,11 +104,12 @@ RESEND_INTERVAL = timedelta(seconds=30)
 RESEND_WINDOW = timedelta(hours=1)
 RESENDS_PER_WINDOW = 5
 
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT = timedelta(minutes=15)
 DEVICE_LABEL_MAX_LENGTH = 200
 CHALLENGE_LIFETIME = timedelta(minutes=10)
 RECOVERY_CODES = 10
+# A device a person chose to remember skips the second factor where the practice allows it,
+# and keeps signing in while their account is locked by failures elsewhere (I4, I11).
+REMEMBER_DEVICE_FOR = timedelta(days=30)
 
 
 def unknown_permissions(names: list[str]) -> list[str]:
@@ -115,25 +126,40 @@ def initial_permissions(
     return sorted(ROLE_PERMISSIONS[role] | set(granted) | set(copied))
 
 
-def is_locked(locked_until: datetime | None, now: datetime) -> bool:
-    """Whether a login is inside its lockout period."""
-    return locked_until is not None and locked_until > now
+@dataclass(frozen=True)
+class LockoutRule:
+    """How wrong passwords and codes slow down, then lock (I11): the first
+    `free_failures` in a row cost nothing (typing mistakes); each one after waits twice as long
+    as the one before, from `first_wait`; the `failures`-th locks for `lock`, and the count
+    starts again, so a lock always ends. A count whose last failure is older than
+    `forget_after` starts again too."""
+
+    failures: int = 10
+    lock: timedelta = timedelta(minutes=15)
+    free_failures: int = 3
+    first_wait: timedelta = timedelta(seconds=1)
+    forget_after: timedelta = timedelta(hours=12)
+
+    def after_failure(self, failed: int, last_failure_at: datetime | None, now: datetime) -> Pause:
+        """The count and pause after one more wrong password or code."""
+        if last_failure_at is None or now - last_failure_at >= self.forget_after:
+            failed = 0
+        failed += 1
+        if failed >= self.failures:
+            return Pause(0, now + self.lock, locked=True)
+        if failed <= self.free_failures:
+            return Pause(failed, None)
+        return Pause(failed, now + self.first_wait * 2 ** (failed - self.free_failures - 1))
 
 
 @dataclass(frozen=True)
-class FailureCount:
-    """A login's consecutive wrong passwords, and the end of its lockout if one began."""
+class Pause:
+    """A key's consecutive failures, and until when it may not try again (None: at once);
+    `locked` when this failure began a lock."""
 
     failed: int
-    locked_until: datetime | None
-
-
-def after_wrong_password(failed: int, now: datetime) -> FailureCount:
-    """Counts one more wrong password; the fifth in a row locks the login for 15 minutes and
-    starts the count again, so a lock always ends (I11)."""
-    if failed + 1 >= MAX_FAILED_SIGN_INS:
-        return FailureCount(0, now + LOCKOUT)
-    return FailureCount(failed + 1, None)
+    until: datetime | None
+    locked: bool = False
 
 
 def resend_wait(resends: Sequence[datetime], now: datetime) -> timedelta | None:

@@ -164,6 +164,17 @@ class SessionEnded(Unauthenticated):
         super().__init__("Your session has ended. Sign in again.")
 
 
+class DeviceNotFound(NotFound):
+    """No remembered device with that ID belongs to the account."""
+
+    reason = "DEVICE_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You have no remembered device with that ID. List your remembered devices again."
+        )
+
+
 class SessionNotFound(NotFound):
     """No open session with that ID belongs to the caller."""
 
@@ -289,14 +300,17 @@ class TotpNotOn(FailedPrecondition):
         super().__init__("The authenticator app is not on. Set it up and confirm it first.")
 
 
-class AccountLocked(ResourceExhausted):
-    """Too many wrong passwords or codes: codes are not checked until the lock ends (I11)."""
+class SignInPaused(ResourceExhausted):
+    """Too many wrong passwords or codes in a row: nothing is checked until the pause ends; a
+    short pause first, longer with each failure, then a lock (I11). Said alike of a login that
+    does not exist (X3)."""
 
-    reason = "ACCOUNT_LOCKED"
+    reason = "SIGN_IN_PAUSED"
 
     def __init__(self, wait: timedelta) -> None:
-        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        when = f"{seconds} second(s)" if seconds < 120 else f"{math.ceil(seconds / 60)} minute(s)"
         super().__init__(
-            f"Too many wrong passwords or codes. Try again in {minutes} minute(s).",
+            f"Too many wrong passwords or codes in a row. Try again in {when}.",
             retry_after=wait,
         )

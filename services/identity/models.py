@@ -43,8 +43,6 @@ class Account(Base):
     cell_phone: Mapped[str | None] = mapped_column(String(20))
     # Set once the email is verified; unique, so one email is never verified for two accounts (I5).
     verified_email: Mapped[str | None] = mapped_column(String(320), unique=True)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -80,8 +78,6 @@ class StaffMember(Base):
     # A `domain.StaffRole` value: their job, which preset their permissions when they were added.
     role: Mapped[str] = mapped_column(String(20), server_default="other")
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The initial password must be replaced at the next sign-in (S1).
     password_change_required: Mapped[bool] = mapped_column(
@@ -173,6 +169,10 @@ class AccountSignInChallenge(Base):
     # Set when answered, replaced by a newer sign-in, or ended by a lockout.
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The remembered device the password came from, if any: wrong codes count against it.
+    device_id: Mapped[str | None] = mapped_column(String(32))
+    # Whether to remember this device once the sign-in completes.
+    remember_device: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuthSession(Base):
@@ -268,3 +268,46 @@ class PracticePasswordPolicy(Base):
     require_digit: Mapped[bool] = mapped_column(Boolean, default=False)
     require_symbol: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SignInThrottle(Base):
+    """Consecutive wrong passwords and codes against one key (I11): an account, a staff member,
+    a remembered device, or the keyed hash of a login that does not exist (X3)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # No attempt is checked before this moment (a slow-down or a lock).
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class RememberedDevice(Base):
+    """A browser or app an account chose to remember at sign-in (I4, I11); its token lives in
+    a cookie and is kept here only as its hash."""
+
+    __tablename__ = "remembered_devices"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when the person forgets it: its token stops working.
+    forgotten_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PatientSignInPolicy(Base):
+    """How a practice's patients sign in; a practice without a row asks the second factor at
+    every sign-in."""
+
+    __tablename__ = "patient_sign_in_policies"
+
+    practice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A `domain.SecondFactorRule` value.
+    second_factor_rule: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))

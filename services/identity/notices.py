@@ -28,6 +28,8 @@ class NoticeKind(StrEnum):
     EMAIL_CHANGED = "email_changed"
     ACCOUNTS_MERGED = "accounts_merged"
     UNENROLLED = "unenrolled"
+    # Sign-in was locked after too many wrong passwords or codes (I11).
+    ACCOUNT_LOCKED = "account_locked"
 
 
 def send_account_notice(
@@ -39,6 +41,7 @@ def send_account_notice(
     kind: NoticeKind | None,
     practice_id: str,
     practice_name: str,
+    lock_minutes: int | None = None,
 ) -> bool:
     """Queues the notice for the account's verified email and returns True; returns False and
     queues nothing when the account has no verified email (I6). Notify de-duplicates by the
@@ -69,6 +72,8 @@ def send_account_notice(
     parameters = {"notice": str(kind)}
     if practice_name.strip():
         parameters["practice_name"] = practice_name.strip()
+    if lock_minutes is not None:
+        parameters["lock_minutes"] = str(lock_minutes)
     outbox.enqueue(
         session,
         SEND_NOTIFICATION,

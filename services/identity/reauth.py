@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
-from services.identity import domain, passwords, repository, sessions
+from services.identity import passwords, repository
 from services.identity.audit import trail
-from services.identity.domain import AccountState
+from services.identity.domain import AccountState, PrincipalKind
 from services.identity.errors import AccountNotFound, WrongCurrentPassword
 from services.identity.hashing import PasswordHashing
+from services.identity.lockout import Lockout, principal_key
 from services.identity.models import Account
 
 
@@ -47,18 +48,21 @@ def matches(hashing: PasswordHashing, current: PasswordOnFile, password: str) ->
     return hashing.verify(current.password_hash, passwords.normalize(password)).matches
 
 
-def confirmed(session: Session, *, current: PasswordOnFile, matched: bool) -> Account:
+def confirmed(
+    session: Session, *, lockout: Lockout, current: PasswordOnFile, matched: bool
+) -> Account:
     """The account, locked for the change, when the password was right. A wrong one counts
-    toward the lockout (I11) and raises WrongCurrentPassword, which keeps the count; a locked
-    account, or a password changed since it was read, is refused the same way, uncounted."""
+    toward the lockout (I11) and raises WrongCurrentPassword, which keeps the count; while the
+    account is paused, SignInPaused; a password changed since it was read is refused as wrong,
+    uncounted."""
     account = active_account(session, current.account_id, for_update=True)
     now = utcnow()
-    if domain.is_locked(account.locked_until, now) or account.password_hash != (
-        current.password_hash
-    ):
+    key = principal_key(PrincipalKind.ACCOUNT, account.id)
+    lockout.check_locked(session, key, now)
+    if account.password_hash != current.password_hash:
         raise WrongCurrentPassword()
     if not matched:
-        sessions.count_failure(account, now)
+        lockout.fail(session, key, now, principal=account)
         trail.record(
             session,
             "account.reauth.failed",

@@ -43,7 +43,10 @@ def create_server(
         ),
         service_names=[identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name],
         database=database,
-        workers=[outbox.relay_worker("identity", database, settings.worker_interval_seconds)],
+        workers=[
+            outbox.relay_worker("identity", database, settings.worker_interval_seconds),
+            servicer.lockout_sweeper(),
+        ],
         channels=[notify],
         audit=trail,
     )

@@ -8,7 +8,8 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import account_sign_in, codes, notices, questions, service, sessions
+from services.common.worker import BackgroundWorker
+from services.identity import account_sign_in, codes, lockout, notices, questions, service, sessions
 from services.identity.account_security_servicer import (
     AccountSecurityRpcs,
     second_factor_answer,
@@ -17,8 +18,10 @@ from services.identity.account_security_servicer import (
 from services.identity.device_sessions_servicer import DeviceSessionRpcs
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
 from services.identity.hashing import PasswordHashing
+from services.identity.lockout import Lockout
 from services.identity.models import Account
 from services.identity.password_policy_servicer import PasswordPolicyRpcs
+from services.identity.patient_sign_in_policy_servicer import PatientSignInPolicyRpcs
 from services.identity.settings import IdentitySettings
 from services.identity.settings_servicer import AccountSettingsRpcs
 from services.identity.staff_servicer import StaffRpcs, timestamp
@@ -38,6 +41,7 @@ NOTICE_KINDS = {
     identity_pb2.ACCOUNT_NOTICE_KIND_ACCOUNTS_MERGED: notices.NoticeKind.ACCOUNTS_MERGED,
     identity_pb2.ACCOUNT_NOTICE_KIND_UNENROLLED: notices.NoticeKind.UNENROLLED,
 }
+SWEEP_INTERVAL = 600.0  # seconds
 KINDS = {
     PrincipalKind.ACCOUNT: identity_pb2.PRINCIPAL_KIND_ACCOUNT,
     PrincipalKind.STAFF: identity_pb2.PRINCIPAL_KIND_STAFF,
@@ -58,6 +62,7 @@ class IdentityServicer(
     AccountSecurityRpcs,
     DeviceSessionRpcs,
     PasswordPolicyRpcs,
+    PatientSignInPolicyRpcs,
     StaffRpcs,
     AccountSettingsRpcs,
     identity_pb2_grpc.IdentityServiceServicer,
@@ -79,6 +84,15 @@ class IdentityServicer(
         self._outbox = outbox
         self._keyring = keyring
         self._settings = settings
+        self._lockout = Lockout(settings.lockout, keyring, outbox)
+
+    def lockout_sweeper(self) -> BackgroundWorker:
+        """The worker that deletes the lockout's forgotten counts (see `lockout.sweep`)."""
+        return BackgroundWorker(
+            "identity-lockout-sweep",
+            lambda: lockout.sweep(self._database, self._settings.lockout),
+            SWEEP_INTERVAL,
+        )
 
     def CheckPassword(
         self, request: identity_pb2.CheckPasswordRequest, context: grpc.ServicerContext
@@ -148,14 +162,22 @@ class IdentityServicer(
         kind = PrincipalKind.ACCOUNT
         # Two short transactions around the hash: no lock is held while argon2 runs.
         with self._database.transaction() as session:
-            credential = sessions.find_credential(session, kind=kind, login=request.username)
+            credential = sessions.find_credential(
+                session,
+                lockout=self._lockout,
+                kind=kind,
+                login=request.username,
+                device_token=request.device_token,
+            )
         verdict = sessions.check_credential(self._hashing, credential, request.password)
         with self._database.transaction() as session:
             progress = account_sign_in.after_password(
                 session,
+                lockout=self._lockout,
                 credential=credential,
                 verdict=verdict,
                 device_label=request.device_label,
+                remember_device=request.remember_device,
                 lifetime=self._settings.session_lifetime(kind),
             )
         answer = identity_pb2.SignInResponse(**sign_in_fields(progress))  # type: ignore[arg-type]
@@ -169,21 +191,23 @@ class IdentityServicer(
     ) -> identity_pb2.ContinueSignInResponse:
         field, code = second_factor_answer(request)
         with self._database.transaction() as session:
-            signed_in = account_sign_in.answer_second_factor(
+            progress = account_sign_in.answer_second_factor(
                 session,
                 keyring=self._keyring,
+                lockout=self._lockout,
                 token=request.challenge_token,
                 field=field,
                 code=code,
                 device_label=request.device_label,
                 lifetime=self._settings.session_lifetime(PrincipalKind.ACCOUNT),
             )
-        assert isinstance(signed_in.principal, Account)
+        assert progress.signed_in is not None
+        assert isinstance(progress.signed_in.principal, Account)
+        fields = sign_in_fields(progress)
+        del fields["next_step"]
         return identity_pb2.ContinueSignInResponse(
-            session_token=signed_in.token,
-            expires_at=timestamp(signed_in.expires_at),
-            account=_account(signed_in.principal),
-            factors=str(signed_in.factors),
+            **fields,  # type: ignore[arg-type]
+            account=_account(progress.signed_in.principal),
         )
 
     def SignOut(

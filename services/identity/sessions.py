@@ -1,7 +1,8 @@
 """Sign-in and session use cases (I10, I11, X3) for accounts and staff alike.
 
 A sign-in runs in three steps so that no database lock is held while argon2 runs:
-`find_credential` (read), `check_credential` (hash, no database), then a write:
+`find_credential` (read, and the lockout's pause), `check_credential` (hash, no database), then
+a write:
 `account_sign_in.after_password` for accounts, `confirm_password` and `staff_sign_in.advance`
 for staff.
 """
@@ -15,22 +16,27 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
-from services.identity import domain, passwords, repository, usernames
+from services.identity import domain, passwords, remembered_devices, repository, usernames
 from services.identity.audit import trail
 from services.identity.domain import Factors, PrincipalKind
 from services.identity.errors import BadCredentials, SessionEnded
 from services.identity.hashing import PasswordHashing, Verdict
+from services.identity.lockout import Lockout, device_key, principal_key
 from services.identity.models import Account, AuthSession, StaffMember
 
 
 @dataclass(frozen=True)
 class Credential:
-    """What the first step found: the login and its hash, or neither when the login is unknown
-    or locked (then the password is checked against a dummy hash and cannot match)."""
+    """What the first step found: the key failures count against (see `lockout`), and the
+    login's hash, or no hash when the login is unknown (then the password is checked against a
+    dummy hash and cannot match). `device_id` names the account's remembered device the
+    request came from, if any."""
 
     kind: PrincipalKind
+    throttle_key: str
     principal_id: str | None = None
     password_hash: str | None = None
+    device_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,32 @@ class Principal:
     expires_at: datetime
 
 
-def find_credential(session: Session, *, kind: PrincipalKind, login: str) -> Credential:
-    """The stored hash of the account (by username) or staff member (by user ID), any case."""
-    row = repository.login_by_key(session, kind, usernames.username_key(login))
-    if row is None or domain.is_locked(row.locked_until, utcnow()) or _is_deactivated(row):
-        return Credential(kind)
-    return Credential(kind, row.id, row.password_hash)
+def find_credential(
+    session: Session, *, lockout: Lockout, kind: PrincipalKind, login: str, device_token: str = ""
+) -> Credential:
+    """The stored hash of the account (by username) or staff member (by user ID), any case;
+    SignInPaused, before any hashing, while its key is slowed down or locked (I11). An unknown
+    login is paused alike (X3)."""
+    key = usernames.username_key(login)
+    row = repository.login_by_key(session, kind, key)
+    now = utcnow()
+    if row is None or _is_deactivated(row):
+        credential = Credential(kind, lockout.unknown_login_key(kind, key))
+    else:
+        device = (
+            remembered_devices.recognized(session, row.id, device_token, now)
+            if isinstance(row, Account)
+            else None
+        )
+        credential = Credential(
+            kind,
+            device_key(device.id) if device else principal_key(kind, row.id),
+            row.id,
+            row.password_hash,
+            device.id if device else None,
+        )
+    lockout.check(session, credential.throttle_key, now)
+    return credential
 
 
 def check_credential(hashing: PasswordHashing, credential: Credential, password: str) -> Verdict:
@@ -72,27 +98,30 @@ def _is_deactivated(row: Account | StaffMember) -> bool:
 
 
 def confirm_password(
-    session: Session, *, credential: Credential, verdict: Verdict, clear_failures: bool = True
+    session: Session, *, lockout: Lockout, credential: Credential, verdict: Verdict
 ) -> Account | StaffMember:
-    """The login, locked, when the password was right (the failure count is cleared unless
-    `clear_failures` is false, as when a second factor follows and must not get a fresh count
-    of tries with every right password; a weaker hash is replaced); a wrong one is counted: the
-    fifth in a row locks the login for 15 minutes (I11). Every refusal is the same
-    BadCredentials (X3), which keeps the count."""
-    if credential.principal_id is None:
-        raise BadCredentials()
-    row = repository.login_for_update(session, credential.kind, credential.principal_id)
+    """The login, locked, when the password was right (a weaker hash is replaced). A wrong one,
+    or any password for an unknown login, counts against the credential's key (I11); the count
+    is cleared only when a session opens, so a second factor gets no fresh tries. Every refusal
+    is the same BadCredentials (X3), which keeps the count; SignInPaused when a parallel attempt
+    paused the key meanwhile."""
     now = utcnow()
+    # The login's row lock makes parallel attempts take turns, so each sees the pause the one
+    # before it began.
+    row = (
+        repository.login_for_update(session, credential.kind, credential.principal_id)
+        if credential.principal_id is not None
+        else None
+    )
+    lockout.check_locked(session, credential.throttle_key, now)
+    if row is None or _is_deactivated(row):
+        lockout.fail(session, credential.throttle_key, now)
+        raise BadCredentials()
     # A hash changed since the first step (password reset, rehash) makes the verdict stale.
-    if (
-        row is None
-        or row.password_hash != credential.password_hash
-        or domain.is_locked(row.locked_until, now)
-        or _is_deactivated(row)
-    ):
+    if row.password_hash != credential.password_hash:
         raise BadCredentials()
     if not verdict.matches:
-        count_failure(row, now)
+        lockout.fail(session, credential.throttle_key, now, principal=row)
         kind = "staff" if isinstance(row, StaffMember) else "account"
         trail.record(
             session,
@@ -103,17 +132,9 @@ def confirm_password(
             details={"step": "password"},
         )
         raise BadCredentials()
-    if clear_failures:
-        row.failed_sign_ins, row.locked_until = 0, None
     if verdict.new_hash:
         row.password_hash = verdict.new_hash
     return row
-
-
-def count_failure(row: Account | StaffMember, now: datetime) -> None:
-    """Counts one wrong password or code against the login's lockout (I11)."""
-    count = domain.after_wrong_password(row.failed_sign_ins, now)
-    row.failed_sign_ins, row.locked_until = count.failed, count.locked_until
 
 
 def open_session(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.identity.domain import PrincipalKind
+from services.identity.domain import LockoutRule, PrincipalKind
 
 
 class IdentitySettings(BaseSettings):
@@ -30,6 +30,9 @@ class IdentitySettings(BaseSettings):
     staff_session_hours: float = Field(8, gt=0)
     # A session unused this long ends, whatever its absolute lifetime (I10).
     session_idle_minutes: float = Field(15, gt=0)
+    # Wrong passwords or codes in a row that lock sign-in, and for how long (I11).
+    lockout_failures: int = Field(10, ge=4, le=100)
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def _memory_covers_lanes(self) -> IdentitySettings:
@@ -41,6 +44,13 @@ class IdentitySettings(BaseSettings):
     def session_idle(self) -> timedelta:
         """How long a session may go unused before it ends (I10)."""
         return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def lockout(self) -> LockoutRule:
+        """How wrong passwords and codes slow down, then lock (I11)."""
+        return LockoutRule(
+            failures=self.lockout_failures, lock=timedelta(minutes=self.lockout_minutes)
+        )
 
     def session_lifetime(self, kind: PrincipalKind) -> timedelta:
         """How long a new session of an account or a staff member lasts."""

@@ -15,6 +15,7 @@ from services.common.outbox import Outbox
 from services.identity import contact_changes, domain, questions, reauth, settings_changes
 from services.identity.domain import ContactKind
 from services.identity.hashing import PasswordHashing
+from services.identity.lockout import Lockout
 from services.identity.models import Account
 
 Prepared = TypeVar("Prepared")
@@ -29,6 +30,7 @@ class AccountSettingsRpcs:
     _hashing: PasswordHashing
     _outbox: Outbox
     _keyring: Keyring
+    _lockout: Lockout
 
     def _reauthenticated(
         self,
@@ -44,7 +46,9 @@ class AccountSettingsRpcs:
         matched = reauth.matches(self._hashing, current, password)
         prepared = prepare(current) if matched else None
         with self._database.transaction() as session:
-            account = reauth.confirmed(session, current=current, matched=matched)
+            account = reauth.confirmed(
+                session, lockout=self._lockout, current=current, matched=matched
+            )
             return write(session, account, prepared)  # type: ignore[arg-type]
 
     def _changed(

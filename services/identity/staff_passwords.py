@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
-from services.identity import checks, domain, passwords, sessions
+from services.identity import checks, passwords
 from services.identity.audit import trail
+from services.identity.domain import PrincipalKind
 from services.identity.errors import PasswordUnchanged, StaffMemberNotFound, WrongCurrentPassword
 from services.identity.hashing import PasswordHashing
+from services.identity.lockout import Lockout, principal_key
 from services.identity.models import StaffMember
 from services.identity.staff import get_staff_member
 
@@ -67,15 +69,15 @@ def prepare(
     return NewPassword(current, new_hash=hashing.hash(candidate))
 
 
-def apply(member: StaffMember, new: NewPassword) -> None:
+def apply(session: Session, lockout: Lockout, member: StaffMember, new: NewPassword) -> None:
     """Stores the new hash on the locked staff member, counting a wrong current password toward
-    the lockout (WrongCurrentPassword keeps the count). A password changed since it was read
-    or a locked login is refused the same way, uncounted."""
+    the lockout (WrongCurrentPassword keeps the count; SignInPaused while it is paused). A
+    password changed since it was read is refused the same way, uncounted."""
     now = utcnow()
-    if domain.is_locked(member.locked_until, now):
-        raise WrongCurrentPassword()
+    key = principal_key(PrincipalKind.STAFF, member.id)
+    lockout.check_locked(session, key, now)
     if not new.current_matches:
-        sessions.count_failure(member, now)
+        lockout.fail(session, key, now, principal=member)
         raise WrongCurrentPassword()
     if member.password_hash != new.on_file.password_hash:
         raise WrongCurrentPassword()
@@ -83,12 +85,14 @@ def apply(member: StaffMember, new: NewPassword) -> None:
     member.password_change_required = False
 
 
-def change_own_password(session: Session, *, practice_id: str, new: NewPassword) -> StaffMember:
+def change_own_password(
+    session: Session, *, lockout: Lockout, practice_id: str, new: NewPassword
+) -> StaffMember:
     """Writes a prepared change of the staff member's own password."""
     member = get_staff_member(
         session, practice_id=practice_id, staff_id=new.on_file.staff_id, for_update=True
     )
-    apply(member, new)
+    apply(session, lockout, member, new)
     trail.record(
         session, "staff.password.change", f"staff:{member.id}", practice_id=member.practice_id
     )

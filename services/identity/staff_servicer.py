@@ -15,6 +15,7 @@ from services.identity import sessions, staff, staff_passwords, staff_sign_in
 from services.identity.domain import PrincipalKind, StaffRole, StaffStep
 from services.identity.errors import InvalidRequest
 from services.identity.hashing import PasswordHashing
+from services.identity.lockout import Lockout
 from services.identity.models import StaffMember
 from services.identity.settings import IdentitySettings
 from services.identity.staff_sign_in import Answer, Progress
@@ -114,6 +115,7 @@ class StaffRpcs:
     _database: Database
     _hashing: PasswordHashing
     _keyring: Keyring
+    _lockout: Lockout
     _settings: IdentitySettings
 
     @property
@@ -126,15 +128,18 @@ class StaffRpcs:
         # Two short transactions around the hash: no lock is held while argon2 runs.
         with self._database.transaction() as session:
             credential = sessions.find_credential(
-                session, kind=PrincipalKind.STAFF, login=request.user_id
+                session, lockout=self._lockout, kind=PrincipalKind.STAFF, login=request.user_id
             )
         verdict = sessions.check_credential(self._hashing, credential, request.password)
         with self._database.transaction() as session:
-            member = sessions.confirm_password(session, credential=credential, verdict=verdict)
+            member = sessions.confirm_password(
+                session, lockout=self._lockout, credential=credential, verdict=verdict
+            )
             assert isinstance(member, StaffMember)
             progress = staff_sign_in.advance(
                 session,
                 keyring=self._keyring,
+                lockout=self._lockout,
                 member=member,
                 device_label=request.device_label,
                 lifetime=self._staff_lifetime,
@@ -149,12 +154,13 @@ class StaffRpcs:
         token, device = request.challenge_token, request.device_label
         if field == "new_password":
             with self._database.transaction() as session:
-                current = staff_sign_in.password_step(session, token=token)
+                current = staff_sign_in.password_step(session, lockout=self._lockout, token=token)
             new = staff_passwords.prepare(self._hashing, current=current, new_password=answer.value)
             with self._database.transaction() as session:
                 progress = staff_sign_in.complete_password_step(
                     session,
                     keyring=self._keyring,
+                    lockout=self._lockout,
                     token=token,
                     new=new,
                     device_label=device,
@@ -165,6 +171,7 @@ class StaffRpcs:
                 progress = staff_sign_in.answer_second_factor(
                     session,
                     keyring=self._keyring,
+                    lockout=self._lockout,
                     token=token,
                     answer=answer,
                     device_label=device,
@@ -250,7 +257,9 @@ class StaffRpcs:
             current_password=request.current_password,
         )
         with self._database.transaction() as session:
-            staff_passwords.change_own_password(session, practice_id=request.practice_id, new=new)
+            staff_passwords.change_own_password(
+                session, lockout=self._lockout, practice_id=request.practice_id, new=new
+            )
         return identity_pb2.ChangeStaffPasswordResponse()
 
     def GetStaffSecurityPolicy(

@@ -16,6 +16,7 @@ from services.identity import domain, repository, sessions, staff, staff_passwor
 from services.identity.audit import trail
 from services.identity.domain import PrincipalKind, StaffStep
 from services.identity.errors import ChallengeEnded, InvalidRequest, WrongSecondFactorCode
+from services.identity.lockout import Lockout, principal_key
 from services.identity.models import StaffMember, StaffRecoveryCode, StaffSignInChallenge
 from services.identity.sessions import SignedIn
 
@@ -66,12 +67,14 @@ def advance(
     session: Session,
     *,
     keyring: Keyring,
+    lockout: Lockout,
     member: StaffMember,
     device_label: str,
     lifetime: timedelta,
 ) -> Progress:
     """The next step of a staff member whose password is right: a session, or a new challenge
-    (older ones of theirs stop working)."""
+    (older ones of theirs stop working). The failure count is cleared only when the session
+    opens, so the steps after the password get no fresh tries (I11)."""
     policy = staff.security_policy(session, practice_id=member.practice_id)
     step = domain.next_staff_step(
         password_change_required=member.password_change_required,
@@ -81,7 +84,8 @@ def advance(
     now = utcnow()
     repository.end_challenges(session, member.id, now)
     if step is StaffStep.SESSION:
-        return Progress(step, signed_in=_signed_in(session, member, device_label, lifetime))
+        signed_in = _signed_in(session, lockout, member, device_label, lifetime)
+        return Progress(step, signed_in=signed_in)
     token = new_token()
     challenge = StaffSignInChallenge(
         id=new_id(),
@@ -113,11 +117,13 @@ def _record(
 
 def _signed_in(
     session: Session,
+    lockout: Lockout,
     member: StaffMember,
     device_label: str,
     lifetime: timedelta,
     second_factor: str = "none",
 ) -> SignedIn:
+    lockout.clear(session, principal_key(PrincipalKind.STAFF, member.id))
     signed_in = sessions.open_session(
         session, kind=PrincipalKind.STAFF, row=member, device_label=device_label, lifetime=lifetime
     )
@@ -125,20 +131,20 @@ def _signed_in(
     return signed_in
 
 
-def open_challenge(session: Session, token: str) -> tuple[StaffSignInChallenge, StaffMember]:
+def open_challenge(
+    session: Session, lockout: Lockout, token: str
+) -> tuple[StaffSignInChallenge, StaffMember]:
     """The live challenge and its staff member, both locked; ChallengeEnded when the token is
-    unknown, used, expired, or the staff member is locked out or deactivated."""
+    unknown, used or expired (a lock ends it) or the staff member is deactivated, SignInPaused
+    while their failures are slowed down."""
     challenge = repository.challenge_by_token_hash(session, token_hash(token)) if token else None
     now = utcnow()
     if challenge is None or challenge.consumed_at is not None or challenge.expires_at <= now:
         raise ChallengeEnded()
     member = repository.staff_member(session, challenge.staff_id, for_update=True)
-    if (
-        member is None
-        or member.deactivated_at is not None
-        or domain.is_locked(member.locked_until, now)
-    ):
+    if member is None or member.deactivated_at is not None:
         raise ChallengeEnded()
+    lockout.check(session, principal_key(PrincipalKind.STAFF, member.id), now)
     return challenge, member
 
 
@@ -151,9 +157,11 @@ def _expect(challenge: StaffSignInChallenge, answer: Answer) -> None:
         )
 
 
-def password_step(session: Session, *, token: str) -> staff_passwords.PasswordOnFile:
+def password_step(
+    session: Session, *, lockout: Lockout, token: str
+) -> staff_passwords.PasswordOnFile:
     """The password on file for a CHANGE_PASSWORD challenge (read before hashing)."""
-    challenge, member = open_challenge(session, token)
+    challenge, member = open_challenge(session, lockout, token)
     _expect(challenge, Answer("new_password", ""))
     return staff_passwords.on_file(member)
 
@@ -162,19 +170,25 @@ def complete_password_step(
     session: Session,
     *,
     keyring: Keyring,
+    lockout: Lockout,
     token: str,
     new: staff_passwords.NewPassword,
     device_label: str,
     lifetime: timedelta,
 ) -> Progress:
     """Stores the prepared new password and moves on to the next step."""
-    challenge, member = open_challenge(session, token)
+    challenge, member = open_challenge(session, lockout, token)
     _expect(challenge, Answer("new_password", ""))
-    staff_passwords.apply(member, new)
+    staff_passwords.apply(session, lockout, member, new)
     challenge.consumed_at = utcnow()
     _record(session, member, "staff.password.change", step="change_password")
     return advance(
-        session, keyring=keyring, member=member, device_label=device_label, lifetime=lifetime
+        session,
+        keyring=keyring,
+        lockout=lockout,
+        member=member,
+        device_label=device_label,
+        lifetime=lifetime,
     )
 
 
@@ -209,6 +223,7 @@ def answer_second_factor(
     session: Session,
     *,
     keyring: Keyring,
+    lockout: Lockout,
     token: str,
     answer: Answer,
     device_label: str,
@@ -218,7 +233,7 @@ def answer_second_factor(
     (its first right code) also answers ten recovery codes, shown this once. A code of a time
     step already used is refused (no replay). A wrong code counts toward the lockout and raises
     WrongSecondFactorCode, which keeps the count; the lock ends the challenge."""
-    challenge, member = open_challenge(session, token)
+    challenge, member = open_challenge(session, lockout, token)
     _expect(challenge, answer)
     now = utcnow()
     right = False
@@ -231,16 +246,17 @@ def answer_second_factor(
         right = _right_recovery_code(session, keyring, member, answer.value, now)
     if not right:
         _record(session, member, "staff.sign_in.failed", "failed", step=answer.field)
-        sessions.count_failure(member, now)
-        if member.locked_until is not None:
+        key = principal_key(PrincipalKind.STAFF, member.id)
+        if lockout.fail(session, key, now, principal=member).locked:
             challenge.consumed_at = now
         raise WrongSecondFactorCode(answer.field)
-    member.failed_sign_ins, member.locked_until = 0, None
     challenge.consumed_at = now
     codes: tuple[str, ...] = ()
     if StaffStep(challenge.step) is StaffStep.ENROLL_SECOND_FACTOR:
         member.totp_enabled_at = now
         codes = _new_recovery_codes(session, keyring, member, now)
         _record(session, member, "staff.second_factor.enroll")
-    signed_in = _signed_in(session, member, device_label, lifetime, second_factor=answer.field)
+    signed_in = _signed_in(
+        session, lockout, member, device_label, lifetime, second_factor=answer.field
+    )
     return Progress(StaffStep.SESSION, signed_in=signed_in, recovery_codes=codes)

@@ -49,7 +49,7 @@ TEMPLATE_PARAMETERS: Mapping[Template, Parameters] = {
     ),
     Template.VERIFICATION_CODE: Parameters(required=frozenset({"code", "minutes_valid"})),
     Template.ACCOUNT_NOTICE: Parameters(
-        required=frozenset({"notice"}), optional=frozenset({"practice_name"})
+        required=frozenset({"notice"}), optional=frozenset({"practice_name", "lock_minutes"})
     ),
 }
 

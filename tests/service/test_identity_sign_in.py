@@ -130,34 +130,6 @@ def test_sessions_last_twelve_hours_for_patients(stub, account_id):
     assert timedelta(hours=11, minutes=59) < lifetime <= timedelta(hours=12)
 
 
-# rule I11, X3
-def test_five_wrong_passwords_lock_the_account_with_the_generic_answer_I11_X3(stub, account_id):
-    unknown_user = _refusal(stub, username="NoSuchUser")
-    for _ in range(5):
-        _refusal(stub, password="Not-The-Password-1")
-    locked = _refusal(stub)  # the right password, during the lock
-    assert rpc_status.from_call(locked) == rpc_status.from_call(unknown_user)
-
-
-# rule I11
-def test_lock_ends_after_its_period_I11(identity, stub, account_id):
-    for _ in range(5):
-        _refusal(stub, password="Not-The-Password-1")
-    with identity.database.transaction() as session:
-        session.execute(update(Account).values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert _sign_in(stub).account.account_id == account_id
-
-
-# rule I11
-def test_right_password_resets_the_failure_count_I11(stub, account_id):
-    for _ in range(4):
-        _refusal(stub, password="Not-The-Password-1")
-    _sign_in(stub)
-    for _ in range(4):
-        _refusal(stub, password="Not-The-Password-1")
-    assert _sign_in(stub).account.account_id == account_id
-
-
 # rule I2
 def test_sign_in_rehashes_a_hash_made_with_other_parameters_I2(identity, stub, account_id):
     old_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)

@@ -112,23 +112,6 @@ def test_a_relaxed_policy_signs_in_with_the_password_only_S2(stub):
     assert answer.session_token and not answer.challenge_token
 
 
-# rule I11
-def test_five_wrong_codes_lock_the_sign_in_I11(stub):
-    _enrolled(stub)
-    challenge = sign_in(stub).challenge_token
-    wrong = identity_pb2.ContinueStaffSignInRequest(challenge_token=challenge, totp_code="000000")
-    for _ in range(5):
-        refused(stub.ContinueStaffSignIn, wrong)
-    assert refused(stub.ContinueStaffSignIn, wrong).code() == grpc.StatusCode.UNAUTHENTICATED
-    assert (
-        refused(
-            stub.StaffSignIn,
-            identity_pb2.StaffSignInRequest(user_id="FrontDesk1", password=PASSWORD),
-        ).code()
-        == grpc.StatusCode.UNAUTHENTICATED
-    )
-
-
 # rule S2
 def test_a_challenge_token_works_once_S2(stub):
     secret, _, _ = _enrolled(stub)

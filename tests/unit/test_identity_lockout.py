@@ -1,4 +1,4 @@
-"""Lockout (I11) and hashing: five wrong passwords lock for a while; hashes are argon2id."""
+"""Lockout (I11) and hashing: wrong passwords slow down, then lock a while; hashes are argon2id."""
 
 from __future__ import annotations
 
@@ -12,23 +12,48 @@ from services.identity.settings import IdentitySettings
 CHEAP = IdentitySettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
 
 
-# rule I11
-def test_fifth_wrong_password_locks_for_fifteen_minutes_I11():
-    now = utcnow()
-    count = domain.FailureCount(0, None)
-    for _ in range(4):
-        count = domain.after_wrong_password(count.failed, now)
-        assert count.locked_until is None
-    locked = domain.after_wrong_password(count.failed, now)
-    assert locked == domain.FailureCount(0, now + timedelta(minutes=15))
+def _failures(rule: domain.LockoutRule, count: int, now) -> list[domain.Pause]:
+    pauses, failed = [], 0
+    for _ in range(count):
+        pause = rule.after_failure(failed, now if pauses else None, now)
+        pauses.append(pause)
+        failed = pause.failed
+    return pauses
 
 
 # rule I11
-def test_a_lock_ends_I11():
+def test_first_three_failures_cost_nothing_I11():
     now = utcnow()
-    assert domain.is_locked(now + timedelta(seconds=1), now)
-    assert not domain.is_locked(now, now)
-    assert not domain.is_locked(None, now)
+    pauses = _failures(domain.LockoutRule(), 3, now)
+    assert [pause.until for pause in pauses] == [None, None, None]
+
+
+# rule I11
+def test_each_failure_after_the_third_waits_twice_as_long_I11():
+    now = utcnow()
+    waits = [pause.until - now for pause in _failures(domain.LockoutRule(), 9, now)[3:]]
+    assert waits == [timedelta(seconds=s) for s in (1, 2, 4, 8, 16, 32)]
+
+
+# rule I11
+def test_tenth_failure_locks_for_fifteen_minutes_I11():
+    now = utcnow()
+    tenth = _failures(domain.LockoutRule(), 10, now)[-1]
+    assert tenth == domain.Pause(0, now + timedelta(minutes=15), locked=True)
+
+
+# rule I11
+def test_count_starts_again_after_a_lock_so_a_lock_always_ends_I11():
+    now = utcnow()
+    eleventh = _failures(domain.LockoutRule(), 11, now)[-1]
+    assert eleventh == domain.Pause(1, None)
+
+
+# rule I11
+def test_a_failure_long_after_the_last_starts_a_new_count_I11():
+    rule, now = domain.LockoutRule(), utcnow()
+    later = rule.after_failure(8, now, now + timedelta(hours=12))
+    assert later == domain.Pause(1, None)
 
 
 # rule I2

@@ -1,0 +1,64 @@
+"""How a practice's patients sign in (I4): whether an account with its authenticator app on is
+asked for a code at every sign-in (the default) or only from a device it has not remembered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from services.common import context
+from services.common.db import utcnow
+from services.identity import checks
+from services.identity.audit import trail
+from services.identity.domain import SecondFactorRule
+from services.identity.models import PatientSignInPolicy
+from services.identity.staff import PRACTICE_ID_MAX_LENGTH
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A practice's patient sign-in policy; `updated_by` is empty while it is the default."""
+
+    practice_id: str
+    second_factor_rule: SecondFactorRule
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+def policy(session: Session, *, practice_id: str) -> Policy:
+    """The practice's policy; a practice that never set one asks at every sign-in."""
+    practice = checks.required("practice_id", practice_id, PRACTICE_ID_MAX_LENGTH)
+    row = session.get(PatientSignInPolicy, practice)
+    if row is None:
+        return Policy(practice, SecondFactorRule.EVERY_SIGN_IN)
+    return Policy(
+        practice, SecondFactorRule(row.second_factor_rule), row.updated_at, row.updated_by
+    )
+
+
+def second_factor_rule(session: Session, practice_id: str) -> SecondFactorRule:
+    """When the practice's patients are asked for their authenticator code."""
+    row = session.get(PatientSignInPolicy, practice_id)
+    return SecondFactorRule(row.second_factor_rule) if row else SecondFactorRule.EVERY_SIGN_IN
+
+
+def set_policy(session: Session, *, practice_id: str, rule: SecondFactorRule) -> Policy:
+    """Records the practice's policy and who set it."""
+    practice = checks.required("practice_id", practice_id, PRACTICE_ID_MAX_LENGTH)
+    row = session.get(PatientSignInPolicy, practice, with_for_update=True)
+    if row is None:
+        row = PatientSignInPolicy(practice_id=practice)
+        session.add(row)
+    row.second_factor_rule = rule.value
+    row.updated_at = utcnow()
+    row.updated_by = context.current().actor[:100]
+    trail.record(
+        session,
+        "practice.patient_sign_in_policy.update",
+        f"practice:{practice}",
+        practice_id=practice,
+        details={"second_factor_rule": rule.value},
+    )
+    return Policy(practice, rule, row.updated_at, row.updated_by)
