@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
-from vestibule.identity.v1 import identity_pb2_grpc
 
 from services.common.crypto import token_hash
 from services.identity import sessions
 from services.identity.domain import PrincipalKind
 from tests.service.test_account_security_support import active_account, resolves, sign_in
-from tests.service.test_identity_support import NotifySink, start_identity
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

@@ -8,32 +8,16 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pyotp
 import pytest
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 
 from tests.service.test_account_security_support import active_account, sign_in
 from tests.service.test_identity_staff_support import refused, secret_of
 from tests.service.test_identity_support import (
     PASSWORD,
-    NotifySink,
     field_violations,
-    start_identity,
 )
 
 STEP = timedelta(seconds=30)
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def stub(notify, start_service, shared_settings):
-    identity = start_identity(start_service, shared_settings, notify.address)
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

@@ -20,30 +20,11 @@ from services.identity.models import Account, OutboxMessage, Verification
 from tests.service.test_identity_support import (
     PASSWORD,
     UNREACHABLE_NOTIFY,
-    NotifySink,
     error_info,
     field_violations,
     registration,
     start_identity,
 )
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 def _refused(call, request) -> grpc.RpcError:

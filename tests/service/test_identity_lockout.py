@@ -9,7 +9,6 @@ from datetime import timedelta
 import grpc
 import pytest
 from sqlalchemy import select
-from vestibule.identity.v1 import identity_pb2_grpc
 from vestibule.notify.v1 import notify_pb2
 
 from services.common.db import utcnow
@@ -22,34 +21,14 @@ from tests.service.test_identity_staff_support import proceed
 from tests.service.test_identity_staff_support import sign_in as staff_sign_in
 from tests.service.test_identity_support import (
     PASSWORD,
-    NotifySink,
     error_info,
     retry_delay,
-    start_identity,
 )
 
 WRONG = "Not-The-Password-1"
 # Longer than the longest slow-down before the lock (64 seconds after the ninth failure).
 PAST_ANY_SLOWDOWN = timedelta(seconds=65)
 LOCK = timedelta(minutes=15)
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

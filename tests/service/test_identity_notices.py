@@ -15,13 +15,6 @@ from tests.service.test_identity_support import NotifySink, registration, start_
 
 
 @pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
 def channel(notify, start_service, shared_settings):
     identity = start_identity(start_service, shared_settings, notify.address)
     with grpc.insecure_channel(identity.address) as channel:

@@ -6,30 +6,12 @@ from __future__ import annotations
 import grpc
 import pytest
 from sqlalchemy import select
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 
 from services.identity.models import AuditRecord
-from tests.service.test_identity_support import NotifySink, registration, start_identity
+from tests.service.test_identity_support import registration
 
 TEN_CHARACTERS = "heron-dawn"  # 10 characters, not common
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 def set_policy(stub, practice_id="practice-1", **policy):

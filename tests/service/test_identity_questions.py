@@ -7,36 +7,16 @@ import grpc
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 
 from services.identity.models import SecurityAnswer
 from tests.service.test_account_security_support import active_account, sign_in
 from tests.service.test_identity_support import (
     PASSWORD,
-    NotifySink,
     field_violations,
-    start_identity,
 )
 
 QUESTION_IDS = ["first_pet", "first_street", "first_school", "first_job", "first_car"]
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

@@ -7,30 +7,16 @@ from datetime import timedelta
 
 import grpc
 import pytest
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 
 from tests.service.test_account_security_support import active_account, sign_in
 from tests.service.test_identity_account_totp import _turn_on
 from tests.service.test_identity_staff_support import refused
-from tests.service.test_identity_support import NotifySink, field_violations, start_identity
+from tests.service.test_identity_support import field_violations
 
 EVERY_SIGN_IN = identity_pb2.SECOND_FACTOR_RULE_EVERY_SIGN_IN
 NEW_DEVICE = identity_pb2.SECOND_FACTOR_RULE_NEW_DEVICE
 SECOND_FACTOR = identity_pb2.SIGN_IN_STEP_SECOND_FACTOR
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def stub(notify, start_service, shared_settings):
-    identity = start_identity(start_service, shared_settings, notify.address)
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

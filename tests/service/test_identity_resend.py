@@ -8,17 +8,15 @@ import grpc
 import pytest
 import time_machine
 from sqlalchemy import func, select
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2
 
 from services.common.db import utcnow
 from services.identity.models import OutboxMessage, Verification
 from tests.service.test_identity_support import (
-    NotifySink,
     error_info,
     registration,
     retry_delay,
-    start_identity,
 )
 
 EMAIL = "jane.doe@example.com"
@@ -27,29 +25,11 @@ PAST_INTERVAL = timedelta(seconds=31)
 
 
 @pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
 def clock():
     """The process's clock, still ticking, that a test moves forward. Only forward: a gRPC
     deadline is computed from the wall clock, and one in the past fails the call at once."""
     with time_machine.travel(utcnow(), tick=True) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 def _resend(stub, account_id: str) -> identity_pb2.ResendVerificationCodeResponse:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 from sqlalchemy import select
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2
 
 from services.identity.models import AuditRecord
@@ -18,28 +18,9 @@ from tests.service.test_identity_support import (
     NotifySink,
     error_info,
     field_violations,
-    start_identity,
 )
 
 NEW_PASSWORD = "Quiet-Harbor-Lights-77"
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

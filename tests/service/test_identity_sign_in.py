@@ -10,34 +10,14 @@ import time_machine
 from argon2 import PasswordHasher
 from grpc_status import rpc_status
 from sqlalchemy import select, update
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 
 from services.common.db import utcnow
 from services.identity.models import Account, AuditRecord, AuthSession
 from tests.service.test_identity_support import (
     PASSWORD,
-    NotifySink,
     registration,
-    start_identity,
 )
-
-
-@pytest.fixture
-def notify():
-    sink = NotifySink()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def identity(notify, start_service, shared_settings):
-    return start_identity(start_service, shared_settings, notify.address)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2
 
 from tests.service.test_identity_staff_support import relax
 from tests.service.test_identity_support import (
@@ -22,12 +22,6 @@ from tests.service.test_identity_support import (
 @pytest.fixture
 def identity(start_service, shared_settings):
     return start_identity(start_service, shared_settings, UNREACHABLE_NOTIFY)
-
-
-@pytest.fixture
-def stub(identity):
-    with grpc.insecure_channel(identity.address) as channel:
-        yield identity_pb2_grpc.IdentityServiceStub(channel)
 
 
 def _staff(user_id: str = "FrontDesk1", **fields) -> identity_pb2.CreateStaffMemberRequest:
