@@ -11,7 +11,15 @@ from gateway import __version__, problems
 from gateway.clients import Clients
 from gateway.middleware import RequestContextMiddleware
 from gateway.ratelimit import RateLimits
-from gateway.routes import account_security, account_settings, audit, patient, practice, staff
+from gateway.routes import (
+    account_security,
+    account_settings,
+    audit,
+    patient,
+    practice,
+    practice_settings,
+    staff,
+)
 from gateway.schemas import Health
 from gateway.settings import GatewaySettings
 from services.common.settings import Settings
@@ -38,6 +46,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(practice.router)
     app.include_router(staff.router)
+    app.include_router(practice_settings.router)
     app.include_router(patient.router)
     app.include_router(account_settings.router)
     app.include_router(account_security.router)

@@ -56,6 +56,11 @@ from gateway.schemas.patients import (
     StatusChange,
     Unenrollment,
 )
+from gateway.schemas.practice_settings import (
+    OpeningHours,
+    PracticeSettings,
+    PracticeSettingsUpdate,
+)
 from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.staff import (
     NewStaffMember,
@@ -142,6 +147,7 @@ __all__ = [
     "Name",
     "NewStaffMember",
     "NotificationEmail",
+    "OpeningHours",
     "Password",
     "PasswordChange",
     "PasswordChanged",
@@ -157,6 +163,8 @@ __all__ = [
     "PermissionName",
     "PermissionsUpdate",
     "Phone",
+    "PracticeSettings",
+    "PracticeSettingsUpdate",
     "ProblemDocument",
     "RecordActivity",
     "RecordActivityList",

@@ -41,7 +41,7 @@ class InvitationSender:
             token_hash=token_hash(token),
             channels=channels,
             sent_at=now,
-            expires_at=now + timedelta(days=self._settings.invitation_lifetime_days),
+            expires_at=now + timedelta(days=practice.invitation_lifetime_days),
         )
         session.add(invitation)
         session.flush()

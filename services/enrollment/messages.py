@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, time
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from vestibule.enrollment.v1 import enrollment_pb2 as pb
 
+from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import domain
 from services.enrollment.lookup import invitation_state
 from services.enrollment.models import Invitation, Patient, Practice
+from services.enrollment.practice_settings import PracticeSettings
+from services.enrollment.schedule import OpeningHours, Weekday
 
 STATUSES = {
     status: pb.EnrollmentStatus.Value(f"ENROLLMENT_STATUS_{status.name}")
@@ -50,6 +54,57 @@ def practice(row: Practice) -> pb.Practice:
         time_zone=row.time_zone,
         email_required=row.email_required,
     )
+
+
+def practice_settings(settings: PracticeSettings) -> pb.PracticeSettings:
+    return pb.PracticeSettings(
+        time_zone=settings.time_zone,
+        auto_invites_enabled=settings.auto_invites_enabled,
+        auto_invite_hours=[
+            pb.OpeningHours(day=int(w.day), opens=f"{w.opens:%H:%M}", closes=f"{w.closes:%H:%M}")
+            for w in settings.auto_invite_hours
+        ],
+        email_required=settings.email_required,
+        invitation_lifetime_days=settings.invitation_lifetime_days,
+        throttle_max_sends=settings.throttle_max_sends,
+        throttle_window_days=settings.throttle_window_days,
+        age_of_majority=settings.age_of_majority,
+        updated_at=timestamp(settings.updated_at),
+        updated_by=settings.updated_by,
+    )
+
+
+def _clock_time(text: str) -> time:
+    return datetime.strptime(text, "%H:%M").time()
+
+
+def _opening_hours(windows: Iterable[pb.OpeningHours]) -> tuple[OpeningHours, ...]:
+    hours = []
+    for window in windows:
+        try:
+            opens, closes = (
+                datetime.strptime(t, "%H:%M").time() for t in (window.opens, window.closes)
+            )
+            hours.append(OpeningHours(Weekday(window.day), opens, closes))
+        except ValueError:
+            raise InvalidArgument(
+                "Give each day's opening hours as a day 0 (Monday) to 6 (Sunday) and HH:MM times.",
+                violations=[FieldViolation("auto_invite_hours", "Use day 0 to 6 and HH:MM times.")],
+            ) from None
+    return tuple(hours)
+
+
+def settings_changes(request: pb.UpdatePracticeSettingsRequest) -> dict[str, object]:
+    """The changes an update asks for: the masked fields of its settings."""
+    changes: dict[str, object] = {}
+    for path in request.update_mask.paths:
+        if path == "auto_invite_hours":
+            changes[path] = _opening_hours(request.settings.auto_invite_hours)
+        elif path in pb.PracticeSettings.DESCRIPTOR.fields_by_name:
+            changes[path] = getattr(request.settings, path)
+        else:
+            changes[path] = None  # refused by name in the use case
+    return changes
 
 
 def patient(row: Patient) -> pb.Patient:

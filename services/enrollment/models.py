@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
@@ -27,6 +27,20 @@ class Practice(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     email_required: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Practice settings (see practice_settings.py): automatic invitations stay off until the
+    # practice goes live (E6), and go out only inside its opening hours, a JSON list of
+    # {"day": 0-6, "opens": "HH:MM", "closes": "HH:MM"} in its time zone.
+    auto_invites_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    auto_invite_hours: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    invitation_lifetime_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # E7: at most this many sends in any window of this many days, until the patient activates.
+    throttle_max_sends: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    throttle_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    age_of_majority: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
+    settings_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    settings_updated_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Patient(Base):

@@ -7,7 +7,7 @@ from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
-from services.enrollment import domain, messages
+from services.enrollment import domain, messages, practice_settings
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
@@ -51,6 +51,24 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         with self._database.transaction() as session:
             practice = self._use_cases.get_practice(session, practice_id=request.practice_id)
             return pb.GetPracticeResponse(practice=messages.practice(practice))
+
+    def GetPracticeSettings(
+        self, request: pb.GetPracticeSettingsRequest, context: grpc.ServicerContext
+    ) -> pb.GetPracticeSettingsResponse:
+        with self._database.transaction() as session:
+            practice = self._use_cases.get_practice(session, practice_id=request.practice_id)
+            settings = practice_settings.settings_of(practice)
+        return pb.GetPracticeSettingsResponse(settings=messages.practice_settings(settings))
+
+    def UpdatePracticeSettings(
+        self, request: pb.UpdatePracticeSettingsRequest, context: grpc.ServicerContext
+    ) -> pb.UpdatePracticeSettingsResponse:
+        changes = messages.settings_changes(request)
+        with self._database.transaction() as session:
+            settings = practice_settings.update(
+                session, practice_id=request.practice_id, changes=changes
+            )
+        return pb.UpdatePracticeSettingsResponse(settings=messages.practice_settings(settings))
 
     def AddPatient(
         self, request: pb.AddPatientRequest, context: grpc.ServicerContext

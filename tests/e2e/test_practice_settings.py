@@ -1,0 +1,48 @@
+"""The practice's settings over HTTPS (E6, I4): one document across enrollment and identity."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import Stack
+from tests.e2e.test_enrollment_journey import staff_session
+
+pytestmark = pytest.mark.e2e
+
+
+# rule E6, I4
+def test_an_administrator_goes_live_with_saturday_mornings_and_new_device_codes_E6_I4(
+    stack: Stack,
+):
+    admin = staff_session(stack)
+    changed = stack.api.patch(
+        "/practice/settings",
+        headers=admin,
+        json={
+            "auto_invites_enabled": True,
+            "auto_invite_hours": [{"day": "saturday", "opens": "09:00", "closes": "12:00"}],
+            "second_factor": "new_device",
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    read = stack.api.get("/practice/settings", headers=admin).json()
+    assert read["auto_invites_enabled"] is True
+    assert read["auto_invite_hours"] == [{"day": "saturday", "opens": "09:00", "closes": "12:00"}]
+    assert read["second_factor"] == "new_device"
+    assert read["time_zone"] == "America/Chicago"
+    assert read["updated_by"].startswith("staff:")
+
+
+# rule E6
+def test_an_unknown_time_zone_answers_a_problem_naming_it_E6(stack: Stack):
+    admin = staff_session(stack)
+    refused = stack.api.patch(
+        "/practice/settings",
+        headers=admin,
+        json={"time_zone": "Chicago", "second_factor": "new_device"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["time_zone"]
+    assert stack.api.get("/practice/settings", headers=admin).json()["second_factor"] == (
+        "every_sign_in"
+    )
