@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -64,6 +65,18 @@ def missing_for_invitation(demographics: Demographics, *, email_required: bool) 
     if "email" in missing and not email_required and demographics.cell_phone:
         missing.remove("email")
     return missing
+
+
+def next_send_allowed(
+    sent: Sequence[datetime], *, max_sends: int, window: timedelta, now: datetime
+) -> datetime | None:
+    """E7: None when another invitation may go out now; otherwise when it may, given when the
+    earlier ones went out. At most `max_sends` in any `window`, so the next is allowed once the
+    oldest of the last `max_sends` leaves the window."""
+    recent = sorted(moment for moment in sent if moment > now - window)
+    if len(recent) < max_sends:
+        return None
+    return recent[-max_sends] + window
 
 
 def answers_match(demographics: Demographics, *, zip_code: str, date_of_birth: str) -> bool:

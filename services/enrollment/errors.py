@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from services.common.db import utcnow
 from services.common.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -56,6 +59,19 @@ class InvitationNotValid(NotFound):
         super().__init__(
             "This invitation link no longer works. Contact your practice and ask them to send "
             "you a new invitation."
+        )
+
+
+class InvitationThrottled(ResourceExhausted):
+    """E7: the patient was sent as many invitations as the practice allows in its window."""
+
+    reason = "INVITATION_THROTTLED"
+
+    def __init__(self, *, max_sends: int, window_days: int, allowed_at: datetime, local: str):
+        super().__init__(
+            f"This patient was sent {max_sends} invitations in the last {window_days} days, as "
+            f"many as the practice allows. The next can go out from {local}.",
+            retry_after=allowed_at - utcnow(),
         )
 
 

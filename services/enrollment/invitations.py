@@ -11,7 +11,8 @@ from vestibule.notify.v1 import notify_pb2
 from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.common.outbox import Outbox
-from services.enrollment import repository
+from services.enrollment import domain, repository
+from services.enrollment.errors import InvitationThrottled
 from services.enrollment.models import Invitation, Patient
 from services.enrollment.settings import EnrollmentSettings
 
@@ -26,12 +27,20 @@ class InvitationSender:
         self._portal_url = portal_url.rstrip("/")
 
     def send(self, session: Session, patient: Patient, key: str) -> Invitation:
-        """A new invitation for a patient who has every required field; the open ones are
-        superseded (E4), and the message goes out through the outbox in the same transaction."""
+        """A new invitation for a patient (locked by the caller) who has every required field;
+        the open ones are superseded (E4), and the message goes out through the outbox in the
+        same transaction. InvitationThrottled when the practice's throttle is reached (E7)."""
         practice = patient.practice
+        now = utcnow()
+        if (allowed_at := throttled_until(session, patient, now)) is not None:
+            raise InvitationThrottled(
+                max_sends=practice.throttle_max_sends,
+                window_days=practice.throttle_window_days,
+                allowed_at=allowed_at,
+                local=local_moment(allowed_at, practice.time_zone),
+            )
         repository.supersede_open_invitations(session, patient.id)
         token = new_token()
-        now = utcnow()
         channels = [
             name for name, value in (("email", patient.email), ("sms", patient.cell_phone)) if value
         ]
@@ -68,6 +77,24 @@ class InvitationSender:
                 ),
             )
         return invitation
+
+
+def throttled_until(session: Session, patient: Patient, now: datetime) -> datetime | None:
+    """When the patient may next be sent an invitation, or None for now (E7)."""
+    practice = patient.practice
+    window = timedelta(days=practice.throttle_window_days)
+    return domain.next_send_allowed(
+        repository.sent_times_since(session, patient.id, now - window),
+        max_sends=practice.throttle_max_sends,
+        window=window,
+        now=now,
+    )
+
+
+def local_moment(moment: datetime, time_zone: str) -> str:
+    """A moment as the practice reads it, e.g. "December 3, 2026 at 9:05 AM CST"."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{_local_date(moment, time_zone)} at {local.hour % 12 or 12}:{local:%M %p %Z}"
 
 
 def _local_date(moment: datetime, time_zone: str) -> str:

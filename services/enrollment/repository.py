@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -51,6 +51,17 @@ def invitation_by_token_hash(session: Session, token_hash: str) -> Invitation | 
     return session.scalars(
         select(Invitation).where(Invitation.token_hash == token_hash).with_for_update(of=Invitation)
     ).first()
+
+
+def sent_times_since(session: Session, patient_id: str, since: datetime) -> list[datetime]:
+    """When the patient's invitations went out, for those sent after `since` (E7)."""
+    return list(
+        session.scalars(
+            select(Invitation.sent_at).where(
+                Invitation.patient_id == patient_id, Invitation.sent_at > since
+            )
+        )
+    )
 
 
 def supersede_open_invitations(session: Session, patient_id: str) -> None:

@@ -76,3 +76,17 @@ def test_mrn_is_kept_upper_case_and_checked():
     assert (clean, violations) == ({"mrn": "AB-12/3.4"}, [])
     _, violations = demographics.normalize({"mrn": "has space"}, today=NOW.date())
     assert [v.field for v in violations] == ["mrn"]
+
+
+# rule E7
+def test_the_fifth_send_in_thirty_days_waits_for_the_oldest_to_leave_the_window_E7():
+    first = NOW - timedelta(days=20)
+    sent = [first, NOW - timedelta(days=10), NOW - timedelta(days=5), NOW - timedelta(days=1)]
+    allowed = domain.next_send_allowed(sent, max_sends=4, window=timedelta(days=30), now=NOW)
+    assert allowed == first + timedelta(days=30)
+
+
+# rule E7
+def test_a_send_exactly_thirty_days_old_no_longer_counts_E7():
+    sent = [NOW - timedelta(days=30)] + [NOW - timedelta(days=d) for d in (3, 2, 1)]
+    assert domain.next_send_allowed(sent, max_sends=4, window=timedelta(days=30), now=NOW) is None
