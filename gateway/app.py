@@ -15,6 +15,7 @@ from gateway.routes import (
     account_security,
     account_settings,
     audit,
+    auto_invitations,
     patient,
     practice,
     practice_settings,
@@ -47,6 +48,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(practice.router)
     app.include_router(staff.router)
     app.include_router(practice_settings.router)
+    app.include_router(auto_invitations.router)
     app.include_router(patient.router)
     app.include_router(account_settings.router)
     app.include_router(account_security.router)

@@ -41,6 +41,13 @@ from gateway.schemas.activation import (
     SecurityDetails,
 )
 from gateway.schemas.audit import AuditPage, AuditRecord, RecordActivity, RecordActivityList
+from gateway.schemas.auto_invitations import (
+    AutoInvitation,
+    AutoInvitations,
+    AutoInvitationState,
+    EventRecorded,
+    PatientEvent,
+)
 from gateway.schemas.health import Health
 from gateway.schemas.patients import (
     Dashboard,
@@ -119,6 +126,9 @@ __all__ = [
     "ActivationVerify",
     "AuditPage",
     "AuditRecord",
+    "AutoInvitation",
+    "AutoInvitationState",
+    "AutoInvitations",
     "BirthSex",
     "CellPhoneChange",
     "ChangeCodeSent",
@@ -136,6 +146,7 @@ __all__ = [
     "EnrollNowResult",
     "Enrollment",
     "EnrollmentStatus",
+    "EventRecorded",
     "FieldError",
     "Health",
     "Invitation",
@@ -156,6 +167,7 @@ __all__ = [
     "PasswordPolicy",
     "Patient",
     "PatientAction",
+    "PatientEvent",
     "PatientPage",
     "PatientSearch",
     "PatientSignInPolicy",

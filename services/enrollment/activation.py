@@ -15,9 +15,9 @@ from services.common.errors import FieldViolation
 from services.enrollment import domain, errors, repository
 from services.enrollment.accounts import Registration
 from services.enrollment.audit import record_patient_action
+from services.enrollment.demographics import demographics_of
 from services.enrollment.history import change_status
 from services.enrollment.models import ActivationTicket, Invitation, Patient, Practice
-from services.enrollment.service import demographics_of
 from services.enrollment.settings import EnrollmentSettings
 
 

@@ -9,7 +9,9 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from services.common.errors import FieldViolation
+from services.enrollment import domain
 from services.enrollment.domain import BirthSex
+from services.enrollment.models import Patient
 
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _MRN = re.compile(r"^[A-Za-z0-9./-]{1,32}$")
@@ -97,3 +99,10 @@ _PARSERS = {
     "cell_phone": _cell_phone,
     "mrn": _mrn,
 }
+
+
+def demographics_of(patient: Patient) -> domain.Demographics:
+    """The patient's demographics as the rules read them."""
+    return domain.Demographics(
+        **{name: getattr(patient, name) for name in domain.FIELD_NAMES}
+    ).changed(birth_sex=domain.BirthSex(patient.birth_sex) if patient.birth_sex else None)

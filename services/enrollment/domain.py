@@ -136,6 +136,34 @@ def available_actions(status: Status) -> tuple[Action, ...]:
     return ACTIONS[status]
 
 
+class Trigger(StrEnum):
+    """What asks for an automatic invitation (E6)."""
+
+    CHART_ADDED = "chart_added"
+    DEMOGRAPHICS_CHANGED = "demographics_changed"
+    ENCOUNTER_ADDED = "encounter_added"
+    APPOINTMENT_ADDED = "appointment_added"
+
+
+class AutoInvitationState(StrEnum):
+    """Where an automatic invitation stands (E6, E7)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    THROTTLED = "throttled"
+    SKIPPED = "skipped"
+
+
+def auto_invite_applies(status: Status, trigger: Trigger) -> bool:
+    """Whether a trigger asks for an automatic invitation for a patient in `status` (E6, E7): a
+    patient not enrolled is invited on any trigger; one whose invitation is pending is sent an
+    update only when a required field changed (E8); anyone else has answered, or is enrolled,
+    and is left alone."""
+    if status is Status.NOT_ENROLLED:
+        return True
+    return status is Status.PENDING and trigger is Trigger.DEMOGRAPHICS_CHANGED
+
+
 class UnenrollReason(StrEnum):
     """Why a practice unenrolls a patient (E13)."""
 

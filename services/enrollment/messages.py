@@ -11,7 +11,7 @@ from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import domain
 from services.enrollment.lookup import invitation_state
-from services.enrollment.models import Invitation, Patient, Practice
+from services.enrollment.models import AutoInvitation, Invitation, Patient, Practice
 from services.enrollment.practice_settings import PracticeSettings
 from services.enrollment.schedule import OpeningHours, Weekday
 
@@ -105,6 +105,32 @@ def settings_changes(request: pb.UpdatePracticeSettingsRequest) -> dict[str, obj
         else:
             changes[path] = None  # refused by name in the use case
     return changes
+
+
+AUTO_STATES = {
+    state: pb.AutoInvitationState.Value(f"AUTO_INVITATION_STATE_{state.name}")
+    for state in domain.AutoInvitationState
+}
+AUTO_STATE_FILTERS = {number: state for state, number in AUTO_STATES.items()}
+EVENTS = {
+    pb.PATIENT_EVENT_ENCOUNTER_ADDED: domain.Trigger.ENCOUNTER_ADDED,
+    pb.PATIENT_EVENT_APPOINTMENT_ADDED: domain.Trigger.APPOINTMENT_ADDED,
+}
+
+
+def auto_invitation(row: AutoInvitation) -> pb.AutoInvitation:
+    return pb.AutoInvitation(
+        auto_invitation_id=row.id,
+        patient_id=row.patient_id,
+        trigger=row.trigger,
+        triggered_at=timestamp(row.triggered_at),
+        state=AUTO_STATES[domain.AutoInvitationState(row.state)],
+        send_after=timestamp(row.send_after),
+        decided_at=timestamp(row.decided_at),
+        detail=row.detail or "",
+        next_allowed_at=timestamp(row.next_allowed_at),
+        invitation_id=row.invitation_id or "",
+    )
 
 
 def patient(row: Patient) -> pb.Patient:

@@ -130,6 +130,30 @@ class ActivationTicket(Base):
     invitation: Mapped[Invitation] = relationship(lazy="joined")
 
 
+class AutoInvitation(Base):
+    """One automatic invitation a trigger asked for (E6): sent at once inside the practice's
+    opening hours, else queued until the next window opens; when its time comes it is sent,
+    throttled (E7, with when the next send is allowed) or skipped (with why)."""
+
+    __tablename__ = "auto_invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    practice_id: Mapped[str] = mapped_column(ForeignKey("practices.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    # An event's retry with the same key is the same trigger.
+    idempotency_key: Mapped[str] = mapped_column(String(140), unique=True)
+    trigger: Mapped[str] = mapped_column(String(30))
+    triggered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A `domain.AutoInvitationState` value; the scheduler takes queued ones that are due.
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    send_after: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why it was skipped, in words without PHI (e.g. the names of missing fields).
+    detail: Mapped[str | None] = mapped_column(String(200))
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invitation_id: Mapped[str | None] = mapped_column(String(32))
+
+
 class OutboxMessage(OutboxMessageColumns, Base):
     __tablename__ = "outbox_messages"
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.db import utcnow
 from services.enrollment.models import (
     ActivationTicket,
+    AutoInvitation,
     Invitation,
     Patient,
     Practice,
@@ -39,6 +40,28 @@ def patient_of_practice(
     if for_update:
         query = query.with_for_update(of=Patient)
     return session.scalars(query).first()
+
+
+def patient_for_update(session: Session, patient_id: str) -> Patient:
+    """The patient, locked for a change (the caller knows it exists)."""
+    return session.scalars(
+        select(Patient).where(Patient.id == patient_id).with_for_update(of=Patient)
+    ).one()
+
+
+def auto_invitation_by_key(session: Session, idempotency_key: str) -> AutoInvitation | None:
+    return session.scalars(
+        select(AutoInvitation).where(AutoInvitation.idempotency_key == idempotency_key)
+    ).first()
+
+
+def queued_auto_invitation(session: Session, patient_id: str) -> AutoInvitation | None:
+    """The patient's automatic invitation waiting for its window, if any (E6)."""
+    return session.scalars(
+        select(AutoInvitation).where(
+            AutoInvitation.patient_id == patient_id, AutoInvitation.state == "queued"
+        )
+    ).first()
 
 
 def invitation_by_key(session: Session, idempotency_key: str) -> Invitation | None:

@@ -10,6 +10,7 @@ from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.common.worker import BackgroundWorker
 from services.enrollment.accounts import IdentityAccounts
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.audit import trail
@@ -34,11 +35,16 @@ def create_server(
     identity = connect(shared.identity_address, default_timeout=timeout)
     outbox = Outbox(OutboxMessage, keyring, {"notify": notify, "identity": identity})
     enrollment_settings = enrollment_settings or EnrollmentSettings()
+    use_cases = EnrollmentUseCases(
+        settings=enrollment_settings, outbox=outbox, portal_url=shared.portal_url
+    )
+    interval = settings.worker_interval_seconds
+    scheduler = BackgroundWorker(
+        "enrollment-auto-invites", lambda: use_cases.auto_invites.send_due(database), interval
+    )
     servicer = EnrollmentServicer(
         database,
-        EnrollmentUseCases(
-            settings=enrollment_settings, outbox=outbox, portal_url=shared.portal_url
-        ),
+        use_cases,
         ActivationUseCases(settings=enrollment_settings, accounts=IdentityAccounts(identity)),
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
@@ -50,7 +56,7 @@ def create_server(
         ),
         service_names=[enrollment_pb2.DESCRIPTOR.services_by_name["EnrollmentService"].full_name],
         database=database,
-        workers=[outbox.relay_worker("enrollment", database, settings.worker_interval_seconds)],
+        workers=[outbox.relay_worker("enrollment", database, interval), scheduler],
         channels=[notify, identity],
         audit=trail,
     )

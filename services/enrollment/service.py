@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.common.db import utcnow
+from services.common.db import new_id, utcnow
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
 from services.enrollment import demographics, domain, errors, repository
 from services.enrollment.audit import record_patient_action as _audit
+from services.enrollment.auto_invites import AutoInvites
+from services.enrollment.demographics import demographics_of
 from services.enrollment.history import change_status
 from services.enrollment.invitations import InvitationSender
-from services.enrollment.models import Invitation, Patient, Practice
+from services.enrollment.models import AutoInvitation, Invitation, Patient, Practice
 from services.enrollment.settings import EnrollmentSettings
 
 
@@ -27,12 +29,6 @@ class EnrollNowResult:
     outcome: str  # "invitation_sent" or "already_pending"
     patient: Patient
     invitation: Invitation | None
-
-
-def demographics_of(patient: Patient) -> domain.Demographics:
-    return domain.Demographics(
-        **{name: getattr(patient, name) for name in domain.FIELD_NAMES}
-    ).changed(birth_sex=domain.BirthSex(patient.birth_sex) if patient.birth_sex else None)
 
 
 def require_key(idempotency_key: str) -> None:
@@ -48,6 +44,7 @@ class EnrollmentUseCases:
         self._invitations = InvitationSender(
             settings=settings, outbox=outbox, portal_url=portal_url
         )
+        self.auto_invites = AutoInvites(sender=self._invitations)
 
     # Practices and the patient registry
 
@@ -105,6 +102,12 @@ class EnrollmentUseCases:
             session.add(patient)
             change_status(session, patient, domain.Status.NOT_ENROLLED, "added to the registry")
         _audit(session, "patient.add", patient)
+        self.auto_invites.trigger(
+            session,
+            patient=patient,
+            trigger=domain.Trigger.CHART_ADDED,
+            idempotency_key=idempotency_key,
+        )
         return patient
 
     def update_patient(
@@ -121,12 +124,45 @@ class EnrollmentUseCases:
                 violations=[FieldViolation(name, "Not a patient field.") for name in unknown],
             )
         clean = self._clean(values)
+        before = {name: getattr(patient, name) for name in domain.REQUIRED_FIELDS}
         with _unique_mrn(session, practice_id=practice_id, mrn=clean.get("mrn")):
             for name, value in clean.items():
                 setattr(patient, name, value)
             session.flush()
         _audit(session, "patient.update", patient, fields=",".join(sorted(clean)))
+        if any(getattr(patient, name) != value for name, value in before.items()):
+            # E6: only a change to a required field triggers.
+            self.auto_invites.trigger(
+                session,
+                patient=patient,
+                trigger=domain.Trigger.DEMOGRAPHICS_CHANGED,
+                idempotency_key=new_id(),
+            )
         return patient
+
+    def record_event(
+        self,
+        session: Session,
+        *,
+        practice_id: str,
+        patient_id: str,
+        trigger: domain.Trigger | None,
+        idempotency_key: str,
+    ) -> AutoInvitation | None:
+        """An encounter or appointment added to the patient's chart (E6): the automatic
+        invitation it asks for, or None when it asks for none."""
+        require_key(idempotency_key)
+        if trigger not in (domain.Trigger.ENCOUNTER_ADDED, domain.Trigger.APPOINTMENT_ADDED):
+            raise InvalidArgument(
+                "Name the event: encounter_added or appointment_added.",
+                violations=[FieldViolation("event", "Use encounter_added or appointment_added.")],
+            )
+        patient = self.get_patient(
+            session, practice_id=practice_id, patient_id=patient_id, for_update=True
+        )
+        return self.auto_invites.trigger(
+            session, patient=patient, trigger=trigger, idempotency_key=idempotency_key
+        )
 
     def get_patient(
         self, session: Session, *, practice_id: str, patient_id: str, for_update: bool = False

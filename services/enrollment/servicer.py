@@ -7,11 +7,14 @@ from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
-from services.enrollment import domain, messages, practice_settings
+from services.common.errors import FieldViolation, InvalidArgument
+from services.enrollment import auto_invites, domain, messages, practice_settings
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
 from services.enrollment.service import EnrollmentUseCases
+
+MAX_AUTO_INVITATIONS = 200
 
 
 class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
@@ -69,6 +72,43 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 session, practice_id=request.practice_id, changes=changes
             )
         return pb.UpdatePracticeSettingsResponse(settings=messages.practice_settings(settings))
+
+    def RecordPatientEvent(
+        self, request: pb.RecordPatientEventRequest, context: grpc.ServicerContext
+    ) -> pb.RecordPatientEventResponse:
+        with self._database.transaction() as session:
+            row = self._use_cases.record_event(
+                session,
+                practice_id=request.practice_id,
+                patient_id=request.patient_id,
+                trigger=messages.EVENTS.get(request.event),
+                idempotency_key=request.idempotency_key,
+            )
+            answer = pb.RecordPatientEventResponse()
+            if row is not None:
+                answer.auto_invitation.CopyFrom(messages.auto_invitation(row))
+            return answer
+
+    def ListAutoInvitations(
+        self, request: pb.ListAutoInvitationsRequest, context: grpc.ServicerContext
+    ) -> pb.ListAutoInvitationsResponse:
+        limit = request.page_size or 50
+        if not 1 <= limit <= MAX_AUTO_INVITATIONS:
+            raise InvalidArgument(
+                f"Ask for 1 to {MAX_AUTO_INVITATIONS} at a time.",
+                violations=[FieldViolation("page_size", f"Use 1 to {MAX_AUTO_INVITATIONS}.")],
+            )
+        with self._database.transaction() as session:
+            self._use_cases.get_practice(session, practice_id=request.practice_id)
+            rows = auto_invites.listed(
+                session,
+                practice_id=request.practice_id,
+                state=messages.AUTO_STATE_FILTERS.get(request.state),
+                limit=limit,
+            )
+            return pb.ListAutoInvitationsResponse(
+                auto_invitations=[messages.auto_invitation(row) for row in rows]
+            )
 
     def AddPatient(
         self, request: pb.AddPatientRequest, context: grpc.ServicerContext
