@@ -19,6 +19,7 @@ from gateway.routes import (
     patient,
     practice,
     practice_settings,
+    reports,
     staff,
 )
 from gateway.schemas import Health
@@ -49,6 +50,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(practice_settings.router)
     app.include_router(auto_invitations.router)
+    app.include_router(reports.router)
     app.include_router(patient.router)
     app.include_router(account_settings.router)
     app.include_router(account_security.router)

@@ -10,6 +10,7 @@ EDIT_DEMOGRAPHICS = "edit_demographics"
 ENROLL_PATIENTS = "enroll_patients"
 UNENROLL_PATIENTS = "unenroll_patients"
 VIEW_AUDIT = "view_audit"
+VIEW_REPORTS = "view_reports"
 MANAGE_PERSONNEL = "manage_personnel"
 MANAGE_PRACTICE_SETTINGS = "manage_practice_settings"
 
@@ -45,6 +46,7 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("PUT", "/v1/practice/password-policy"): MANAGE_PRACTICE_SETTINGS,
     ("POST", "/v1/practice/patients/{patient_id}/events"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/auto-invitations"): VIEW_PATIENTS,
+    ("GET", "/v1/practice/reports/enrollment-funnel"): VIEW_REPORTS,
     ("GET", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("PATCH", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,

@@ -69,6 +69,7 @@ from gateway.schemas.practice_settings import (
     PracticeSettingsUpdate,
 )
 from gateway.schemas.problems import FieldError, ProblemDocument
+from gateway.schemas.reports import EnrollmentFunnel, FunnelStages
 from gateway.schemas.staff import (
     NewStaffMember,
     PasswordChange,
@@ -145,9 +146,11 @@ __all__ = [
     "EnrollNowOutcome",
     "EnrollNowResult",
     "Enrollment",
+    "EnrollmentFunnel",
     "EnrollmentStatus",
     "EventRecorded",
     "FieldError",
+    "FunnelStages",
     "Health",
     "Invitation",
     "InvitationResent",

@@ -8,7 +8,7 @@ from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
 from services.common.errors import FieldViolation, InvalidArgument
-from services.enrollment import auto_invites, domain, messages, practice_settings
+from services.enrollment import auto_invites, domain, funnel, messages, practice_settings
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
@@ -109,6 +109,20 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             return pb.ListAutoInvitationsResponse(
                 auto_invitations=[messages.auto_invitation(row) for row in rows]
             )
+
+    def GetEnrollmentFunnel(
+        self, request: pb.GetEnrollmentFunnelRequest, context: grpc.ServicerContext
+    ) -> pb.GetEnrollmentFunnelResponse:
+        first, last = funnel.period(request.start, request.end)
+        with self._database.transaction() as session:
+            practice = self._use_cases.get_practice(session, practice_id=request.practice_id)
+            rows = funnel.funnel(session, practice=practice, first=first, last=last)
+        return pb.GetEnrollmentFunnelResponse(
+            stages=[
+                pb.FunnelStages(channel=row.channel, throttled=row.throttled, **row.counts)
+                for row in rows
+            ]
+        )
 
     def AddPatient(
         self, request: pb.AddPatientRequest, context: grpc.ServicerContext

@@ -3,17 +3,18 @@ after hours is queued, and the invitation is delivered by email when the window 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import EMAIL, JANE, staff_session, token_in
+from tests.moments import next_local
 
 pytestmark = pytest.mark.e2e
 
-TUESDAY_EVENING = datetime(2026, 12, 2, 0, tzinfo=UTC)  # 18:00 in Chicago
-WEDNESDAY_OPENING = datetime(2026, 12, 2, 14, tzinfo=UTC)  # 08:00 in Chicago
+TUESDAY_EVENING = next_local(1, 18)  # after the practice's default hours (08:00-17:00)
+WEDNESDAY_OPENING = TUESDAY_EVENING + timedelta(hours=14)
 
 
 # rule E6, N1

@@ -4,7 +4,7 @@ practice's opening hours in its time zone, the queue and the scheduler that empt
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import grpc
 import pytest
@@ -19,6 +19,7 @@ from services.enrollment.invitations import InvitationSender
 from services.enrollment.models import Invitation, OutboxMessage
 from services.enrollment.server import create_server
 from services.enrollment.settings import EnrollmentSettings
+from tests.moments import next_local
 from tests.service.enrollment_helpers import (
     add_patient,
     create_practice,
@@ -27,10 +28,10 @@ from tests.service.enrollment_helpers import (
 )
 from tests.service.test_enrollment_unenroll import eventually
 
-# Tuesday 1 December 2026, 12:00 in Chicago (CST, UTC-6): inside weekday hours 08:00-17:00.
-TUESDAY_NOON = datetime(2026, 12, 1, 18, tzinfo=UTC)
-TUESDAY_EVENING = datetime(2026, 12, 2, 0, tzinfo=UTC)  # 18:00 in Chicago
-WEDNESDAY_OPENING = datetime(2026, 12, 2, 14, tzinfo=UTC)  # 08:00 in Chicago
+# In Chicago, against the default weekday hours 08:00-17:00.
+TUESDAY_NOON = next_local(1, 12)
+TUESDAY_EVENING = next_local(1, 18)
+WEDNESDAY_OPENING = TUESDAY_EVENING + timedelta(hours=14)
 QUEUED = pb.AUTO_INVITATION_STATE_QUEUED
 SENT = pb.AUTO_INVITATION_STATE_SENT
 
