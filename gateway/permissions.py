@@ -45,6 +45,7 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("GET", "/v1/practice/password-policy"): MANAGE_PRACTICE_SETTINGS,
     ("PUT", "/v1/practice/password-policy"): MANAGE_PRACTICE_SETTINGS,
     ("POST", "/v1/practice/patients/{patient_id}/events"): ENROLL_PATIENTS,
+    ("POST", "/v1/practice/patients/{patient_id}/unlock-activation"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/auto-invitations"): VIEW_PATIENTS,
     ("GET", "/v1/practice/reports/enrollment-funnel"): VIEW_REPORTS,
     ("GET", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,

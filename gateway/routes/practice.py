@@ -204,3 +204,14 @@ def reactivate(
         )
     )
     return convert.patient(answer.patient)
+
+
+@router.post("/patients/{patient_id}/unlock-activation", responses=_SIGNED_IN)
+def unlock_activation(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Patient:
+    """Unlocks the patient's activation after too many wrong ZIP code or date of birth answers
+    (E9), once the practice has checked with the patient; the current invitation works again
+    if it has not expired or been replaced."""
+    answer = services.enrollment.UnlockActivation(
+        enrollment_pb2.UnlockActivationRequest(practice_id=staff.practice_id, patient_id=patient_id)
+    )
+    return convert.patient(answer.patient)

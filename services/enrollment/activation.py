@@ -61,11 +61,17 @@ class ActivationUseCases:
             raise errors.InvitationNotValid()
         self._check_open(invitation)
         patient = invitation.patient
+        if patient.activation_locked_at is not None:
+            raise errors.InvitationLocked()
         if not domain.answers_match(
             demographics_of(patient), zip_code=zip_code, date_of_birth=date_of_birth
         ):
             invitation.failed_answers += 1
-            left = self._settings.max_wrong_answers - invitation.failed_answers
+            patient.activation_failures += 1
+            left = min(
+                self._settings.max_wrong_answers - invitation.failed_answers,
+                self._settings.max_wrong_answers_per_patient - patient.activation_failures,
+            )
             # The failure is kept (keeps_changes), so is its record.
             record_patient_action(
                 session,
@@ -76,6 +82,8 @@ class ActivationUseCases:
             )
             if left <= 0:
                 invitation.locked_at = utcnow()
+                if patient.activation_failures >= self._settings.max_wrong_answers_per_patient:
+                    patient.activation_locked_at = invitation.locked_at
                 raise errors.InvitationLocked()
             raise errors.AnswersDoNotMatch(
                 "The ZIP code or date of birth does not match what your practice has on file. "
@@ -172,6 +180,27 @@ class ActivationUseCases:
         session.flush()
         record_patient_action(session, "activation.complete", patient)
         return activation.account_id, patient.practice
+
+    def unlock(self, session: Session, *, practice_id: str, patient_id: str) -> Patient:
+        """Staff unlock a record's activation after wrong answers (E9): the record's count
+        starts again, and its current invitation, if still open otherwise, works again."""
+        patient = repository.patient_of_practice(
+            session, practice_id=practice_id, patient_id=patient_id, for_update=True
+        )
+        if patient is None:
+            raise errors.PatientNotFound("No such patient at this practice.")
+        patient.activation_failures, patient.activation_locked_at = 0, None
+        now = utcnow()
+        for invitation in repository.invitations_of(session, patient.id):
+            if (
+                invitation.locked_at
+                and not invitation.superseded_at
+                and invitation.expires_at > now
+            ):
+                invitation.locked_at, invitation.failed_answers = None, 0
+        session.flush()
+        record_patient_action(session, "activation.unlock", patient)
+        return patient
 
     def account_enrollments(self, session: Session, *, account_id: str) -> list[Patient]:
         """Every patient record, at any practice, linked to the account."""

@@ -67,6 +67,10 @@ class Patient(Base):
     invitation_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     account_id: Mapped[str | None] = mapped_column(String(64), index=True)
     enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # E9: wrong ZIP code or date of birth answers over all of the record's invitations; at the
+    # limit the record's activation locks until staff unlock it.
+    activation_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    activation_locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     practice: Mapped[Practice] = relationship(lazy="joined")

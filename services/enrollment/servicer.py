@@ -124,6 +124,15 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             ]
         )
 
+    def UnlockActivation(
+        self, request: pb.UnlockActivationRequest, context: grpc.ServicerContext
+    ) -> pb.UnlockActivationResponse:
+        with self._database.transaction() as session:
+            patient = self._activation.unlock(
+                session, practice_id=request.practice_id, patient_id=request.patient_id
+            )
+            return pb.UnlockActivationResponse(patient=messages.patient(patient))
+
     def AddPatient(
         self, request: pb.AddPatientRequest, context: grpc.ServicerContext
     ) -> pb.AddPatientResponse:

@@ -12,5 +12,7 @@ class EnrollmentSettings(BaseSettings):
     )
 
     invitation_lifetime_days: int = Field(30, ge=1, le=365)  # E10
-    max_wrong_answers: int = Field(5, ge=1, le=20)  # E9
+    max_wrong_answers: int = Field(5, ge=1, le=20)  # E9, per invitation
+    # E9, per patient record over all its invitations: a resend gives no fresh tries past this.
+    max_wrong_answers_per_patient: int = Field(10, ge=1, le=100)
     activation_ticket_minutes: int = Field(60, ge=5, le=24 * 60)
