@@ -17,6 +17,7 @@ from services.enrollment.accounts import Registration
 from services.enrollment.audit import record_patient_action
 from services.enrollment.demographics import demographics_of
 from services.enrollment.history import change_status
+from services.enrollment.invitations import link_works
 from services.enrollment.models import ActivationTicket, Invitation, Patient, Practice
 from services.enrollment.settings import EnrollmentSettings
 
@@ -216,11 +217,5 @@ class ActivationUseCases:
     @staticmethod
     def _check_open(invitation: Invitation) -> None:
         """E10: a superseded, used, expired or locked invitation does not work."""
-        if (
-            invitation.superseded_at
-            or invitation.used_at
-            or invitation.locked_at
-            or invitation.expires_at <= utcnow()
-            or invitation.patient.status != domain.Status.PENDING
-        ):
+        if not link_works(invitation):
             raise errors.InvitationNotValid()

@@ -1,4 +1,5 @@
-"""Sending an invitation (E4, E8, E10): a new token, and its message queued for each channel."""
+"""Sending an invitation (E4, E8, E10): a new token, and its message queued for each channel;
+and whether an invitation's link still works."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.common.db import utcnow
 from services.common.outbox import Outbox
 from services.enrollment import domain, repository
 from services.enrollment.errors import InvitationThrottled
+from services.enrollment.lookup import invitation_state
 from services.enrollment.models import Invitation, Patient
 from services.enrollment.settings import EnrollmentSettings
 
@@ -95,6 +97,15 @@ def local_moment(moment: datetime, time_zone: str) -> str:
     """A moment as the practice reads it, e.g. "December 3, 2026 at 9:05 AM CST"."""
     local = moment.astimezone(ZoneInfo(time_zone))
     return f"{_local_date(moment, time_zone)} at {local.hour % 12 or 12}:{local:%M %p %Z}"
+
+
+def link_works(invitation: Invitation) -> bool:
+    """E10: whether the invitation's link works now: not used, locked, superseded or expired,
+    and its patient still PENDING. Every other case looks alike to the patient."""
+    return (
+        invitation_state(invitation) is domain.InvitationState.OPEN
+        and invitation.patient.status == domain.Status.PENDING
+    )
 
 
 def _local_date(moment: datetime, time_zone: str) -> str:

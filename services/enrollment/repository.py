@@ -87,6 +87,11 @@ def sent_times_since(session: Session, patient_id: str, since: datetime) -> list
     )
 
 
+def patient_id_of_token(session: Session, token_hash: str) -> str | None:
+    """The patient an invitation token was sent to, read without locking anything."""
+    return session.scalar(select(Invitation.patient_id).where(Invitation.token_hash == token_hash))
+
+
 def supersede_open_invitations(session: Session, patient_id: str) -> None:
     """Every unused, not yet superseded invitation of the patient stops working now (E4)."""
     session.execute(

@@ -8,7 +8,14 @@ from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
 from services.common.errors import FieldViolation, InvalidArgument
-from services.enrollment import auto_invites, domain, funnel, messages, practice_settings
+from services.enrollment import (
+    auto_invites,
+    domain,
+    funnel,
+    messages,
+    practice_settings,
+    responses,
+)
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
@@ -328,3 +335,25 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
             return pb.ReactivateResponse(patient=messages.patient(patient))
+
+    def DeclineInvitation(
+        self, request: pb.DeclineInvitationRequest, context: grpc.ServicerContext
+    ) -> pb.DeclineInvitationResponse:
+        with self._database.transaction() as session:
+            patient = responses.respond(
+                session, token=request.invitation_token, response=domain.Status.DECLINED
+            )
+            return pb.DeclineInvitationResponse(
+                practice_name=patient.practice.name, practice_phone=patient.practice.contact_phone
+            )
+
+    def DeferInvitation(
+        self, request: pb.DeferInvitationRequest, context: grpc.ServicerContext
+    ) -> pb.DeferInvitationResponse:
+        with self._database.transaction() as session:
+            patient = responses.respond(
+                session, token=request.invitation_token, response=domain.Status.DEFERRED
+            )
+            return pb.DeferInvitationResponse(
+                practice_name=patient.practice.name, practice_phone=patient.practice.contact_phone
+            )

@@ -1,0 +1,45 @@
+"""The patient's response to an invitation: DECLINED or DEFERRED, given from the invitation's
+link (E11). Use cases take a session and only flush."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.common.crypto import token_hash
+from services.common.db import utcnow
+from services.enrollment import domain, errors, repository
+from services.enrollment.audit import record_patient_action
+from services.enrollment.history import change_status
+from services.enrollment.invitations import link_works
+from services.enrollment.models import Patient
+
+# The history's words for each response.
+GIVEN_BY_PATIENT = {
+    domain.Status.DECLINED: "declined from the invitation",
+    domain.Status.DEFERRED: "asked from the invitation to be reminded later",
+}
+_AUDIT_ACTION = {
+    domain.Status.DECLINED: "invitation.decline",
+    domain.Status.DEFERRED: "invitation.defer",
+}
+
+
+def respond(session: Session, *, token: str, response: domain.Status) -> Patient:
+    """E11: the patient answers DECLINED or DEFERRED from an invitation whose link works; the
+    link then stops working (used). Any other link answers InvitationNotValid, as activation
+    does (E10), and changes nothing."""
+    digest = token_hash(token)
+    # Staff changes lock the patient, then its invitations; the same order here keeps the two
+    # from deadlocking, and the invitation is read once no staff change is under way.
+    patient_id = repository.patient_id_of_token(session, digest)
+    if patient_id is not None:
+        repository.patient_for_update(session, patient_id)
+    invitation = repository.invitation_by_token_hash(session, digest)
+    if invitation is None or not link_works(invitation):
+        raise errors.InvitationNotValid()
+    patient = invitation.patient
+    change_status(session, patient, response, GIVEN_BY_PATIENT[response], actor="patient")
+    invitation.used_at = utcnow()
+    session.flush()
+    record_patient_action(session, _AUDIT_ACTION[response], patient)
+    return patient
