@@ -1,4 +1,4 @@
-"""Enrollment rules: demographics (E1), statuses and their actions (E2, E13), invitations."""
+"""Enrollment rules: demographics (E1), statuses and their actions (E2, E5, E13), invitations."""
 
 from __future__ import annotations
 
@@ -110,6 +110,11 @@ def allowed_next(status: Status | None) -> frozenset[Status]:
     return TRANSITIONS[status]
 
 
+# E11: what a patient can answer from the invitation instead of activating. Enroll Now removes
+# such a response only once staff confirm it (E5).
+PATIENT_RESPONSES = frozenset({Status.DECLINED, Status.DEFERRED})
+
+
 class Action(StrEnum):
     """An enrollment action staff can take on a patient."""
 
@@ -119,15 +124,15 @@ class Action(StrEnum):
     REACTIVATE = "reactivate"
 
 
-# What each status allows now. DECLINED and DEFERRED offer nothing until E5 (confirm and clear
-# the patient's response) exists: Enroll Now refuses them today.
+# What each status allows now. On DECLINED and DEFERRED, Enroll Now asks staff to confirm that
+# the patient's response is removed (E5).
 ACTIONS: dict[Status, tuple[Action, ...]] = {
     Status.NOT_ENROLLED: (Action.ENROLL_NOW,),
     Status.PENDING: (Action.RESEND_INVITATION,),
     Status.ENROLLED: (Action.UNENROLL,),
     Status.UNENROLLED: (Action.REACTIVATE,),
-    Status.DECLINED: (),
-    Status.DEFERRED: (),
+    Status.DECLINED: (Action.ENROLL_NOW,),
+    Status.DEFERRED: (Action.ENROLL_NOW,),
 }
 
 

@@ -36,6 +36,13 @@ class StatusDoesNotAllow(FailedPrecondition):
     reason = "STATUS_DOES_NOT_ALLOW"
 
 
+class ConfirmationRequired(FailedPrecondition):
+    """Enroll Now on a patient who declined or deferred (E5), before staff confirm that the
+    patient's response is removed."""
+
+    reason = "CONFIRMATION_REQUIRED"
+
+
 class MrnTaken(AlreadyExists):
     """Another patient of the practice has this medical record number."""
 

@@ -1,5 +1,6 @@
 """The patient's response to an invitation: DECLINED or DEFERRED, given from the invitation's
-link (E11). Use cases take a session and only flush."""
+link (E11), and removed by staff only on a confirmed Enroll Now (E5). Use cases take a session
+and only flush."""
 
 from __future__ import annotations
 
@@ -7,20 +8,26 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import token_hash
 from services.common.db import utcnow
+from services.common.errors import FieldViolation
 from services.enrollment import domain, errors, repository
 from services.enrollment.audit import record_patient_action
 from services.enrollment.history import change_status
-from services.enrollment.invitations import link_works
+from services.enrollment.invitations import link_works, local_moment
 from services.enrollment.models import Patient
 
-# The history's words for each response.
+# The history's words for each response, and for its removal by staff (E5).
 GIVEN_BY_PATIENT = {
     domain.Status.DECLINED: "declined from the invitation",
     domain.Status.DEFERRED: "asked from the invitation to be reminded later",
 }
+REMOVED_BY_STAFF = "patient's response removed by staff"
 _AUDIT_ACTION = {
     domain.Status.DECLINED: "invitation.decline",
     domain.Status.DEFERRED: "invitation.defer",
+}
+_RESPONDED = {
+    domain.Status.DECLINED: "The patient declined the invitation on {when}.",
+    domain.Status.DEFERRED: "The patient deferred on {when}, asking to be reminded later.",
 }
 
 
@@ -43,3 +50,23 @@ def respond(session: Session, *, token: str, response: domain.Status) -> Patient
     session.flush()
     record_patient_action(session, _AUDIT_ACTION[response], patient)
     return patient
+
+
+def confirmation_required(patient: Patient) -> errors.ConfirmationRequired:
+    """E5: the question Enroll Now asks about a patient who responded: when they did (in the
+    practice's time zone), and that confirming removes the response and sends the invitation."""
+    status = domain.Status(patient.status)
+    # The current status is the last change's: this is when the patient responded.
+    responded_at = patient.history[-1].changed_at
+    when = local_moment(responded_at, patient.practice.time_zone)
+    return errors.ConfirmationRequired(
+        f"{_RESPONDED[status].format(when=when)} Confirm to remove the patient's response and "
+        "send the invitation.",
+        violations=[
+            FieldViolation(
+                "confirm_clear_response",
+                "Set to true to remove the patient's response and send the invitation.",
+            )
+        ],
+        metadata={"status": status.value, "responded_at": f"{responded_at:%Y-%m-%dT%H:%M:%SZ}"},
+    )

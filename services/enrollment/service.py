@@ -1,4 +1,4 @@
-"""Enrollment use cases: practices, the patient registry, Enroll Now and resend (E1 to E4).
+"""Enrollment use cases: practices, the patient registry, Enroll Now and resend (E1 to E5).
 Each takes a session and only flushes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.common.db import new_id, utcnow
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
-from services.enrollment import demographics, domain, errors, repository
+from services.enrollment import demographics, domain, errors, repository, responses
 from services.enrollment.audit import record_patient_action as _audit
 from services.enrollment.auto_invites import AutoInvites
 from services.enrollment.demographics import demographics_of
@@ -195,9 +195,17 @@ class EnrollmentUseCases:
     # Invitations
 
     def enroll_now(
-        self, session: Session, *, practice_id: str, patient_id: str, idempotency_key: str
+        self,
+        session: Session,
+        *,
+        practice_id: str,
+        patient_id: str,
+        idempotency_key: str,
+        confirm_clear_response: bool,
     ) -> EnrollNowResult:
-        """E3 and E4: invite a NOT_ENROLLED patient, or say since when one is PENDING."""
+        """E3 and E4: invite a NOT_ENROLLED patient, or say since when one is PENDING. E5: a
+        DECLINED or DEFERRED one only with `confirm_clear_response`, which removes the
+        patient's response; without it, ConfirmationRequired says when they responded."""
         require_key(idempotency_key)
         patient = self.get_patient(
             session, practice_id=practice_id, patient_id=patient_id, for_update=True
@@ -208,13 +216,18 @@ class EnrollmentUseCases:
         if status is domain.Status.PENDING:
             _audit(session, "enrollment.enroll_now", patient, result="already_pending")
             return EnrollNowResult("already_pending", patient, None)
-        if status is not domain.Status.NOT_ENROLLED:
+        if domain.Action.ENROLL_NOW not in domain.available_actions(status):
             raise errors.StatusDoesNotAllow(
                 f"Enroll Now is for patients who are not enrolled; this patient is {status.value}."
             )
+        responded = status in domain.PATIENT_RESPONSES
+        if responded and not confirm_clear_response:
+            raise responses.confirmation_required(patient)
         invitation = self._send_invitation(session, patient, idempotency_key)
-        change_status(session, patient, domain.Status.PENDING, "invitation sent")
-        _audit(session, "enrollment.enroll_now", patient, result="invitation_sent")
+        reason = responses.REMOVED_BY_STAFF if responded else "invitation sent"
+        change_status(session, patient, domain.Status.PENDING, reason)
+        removed = {"removed_response": status.value} if responded else {}
+        _audit(session, "enrollment.enroll_now", patient, result="invitation_sent", **removed)
         return EnrollNowResult("invitation_sent", patient, invitation)
 
     def resend_invitation(

@@ -190,6 +190,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 practice_id=request.practice_id,
                 patient_id=request.patient_id,
                 idempotency_key=request.idempotency_key,
+                confirm_clear_response=request.confirm_clear_response,
             )
             return pb.EnrollNowResponse(
                 outcome=messages.OUTCOMES[result.outcome],

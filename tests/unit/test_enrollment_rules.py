@@ -13,7 +13,7 @@ NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 LATER = NOW + timedelta(days=30)
 
 
-# rule E2, E13
+# rule E2, E5, E13
 @pytest.mark.parametrize(
     ("status", "actions"),
     [
@@ -21,11 +21,11 @@ LATER = NOW + timedelta(days=30)
         (Status.PENDING, (Action.RESEND_INVITATION,)),
         (Status.ENROLLED, (Action.UNENROLL,)),
         (Status.UNENROLLED, (Action.REACTIVATE,)),
-        (Status.DECLINED, ()),
-        (Status.DEFERRED, ()),
+        (Status.DECLINED, (Action.ENROLL_NOW,)),
+        (Status.DEFERRED, (Action.ENROLL_NOW,)),
     ],
 )
-def test_each_status_allows_its_actions_E2_E13(status, actions):
+def test_each_status_allows_its_actions_E2_E5_E13(status, actions):
     assert domain.available_actions(status) == actions
 
 
