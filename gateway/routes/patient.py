@@ -1,8 +1,9 @@
-"""Patient routes: password check, activation from an invitation (E9), sessions, own account."""
+"""Patient routes: password check, activation from an invitation (E9) or the patient's response
+instead (E11), sessions, own account."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response, status
 from vestibule.enrollment.v1 import enrollment_pb2
@@ -28,6 +29,11 @@ Account = Annotated[Principal, Depends(signed_in_account)]
 _ACTIVATION = {
     "dependencies": [Depends(rate_limited("activation"))],
     "responses": problem_responses(404, 409),
+}
+# A response from the invitation (E11) is limited like activation: both guess at tokens.
+_INVITATION = {
+    "dependencies": [Depends(rate_limited("activation"))],
+    "responses": problem_responses(404),
 }
 
 
@@ -117,6 +123,41 @@ def complete_activation(body: schemas.ActivationComplete, services: Services) ->
         )
     )
     return schemas.Activated(account_id=answer.account_id, practice_name=answer.practice_name)
+
+
+def _answered(
+    status: Literal["declined", "deferred"],
+    answer: enrollment_pb2.DeclineInvitationResponse | enrollment_pb2.DeferInvitationResponse,
+) -> schemas.InvitationAnswered:
+    return schemas.InvitationAnswered(
+        status=status,
+        practice_name=answer.practice_name,
+        practice_phone=answer.practice_phone or None,
+    )
+
+
+@router.post("/invitations/decline", **_INVITATION)
+def decline_invitation(
+    body: schemas.InvitationToken, services: Services
+) -> schemas.InvitationAnswered:
+    """From the invitation, the patient declines the portal (E11); the link stops working. A
+    link that does not work answers 404: contact the practice (E10)."""
+    answer = services.enrollment.DeclineInvitation(
+        enrollment_pb2.DeclineInvitationRequest(invitation_token=body.invitation_token)
+    )
+    return _answered("declined", answer)
+
+
+@router.post("/invitations/defer", **_INVITATION)
+def defer_invitation(
+    body: schemas.InvitationToken, services: Services
+) -> schemas.InvitationAnswered:
+    """From the invitation, the patient asks to be reminded later (E11); the link stops
+    working. A link that does not work answers 404: contact the practice (E10)."""
+    answer = services.enrollment.DeferInvitation(
+        enrollment_pb2.DeferInvitationRequest(invitation_token=body.invitation_token)
+    )
+    return _answered("deferred", answer)
 
 
 @router.post(

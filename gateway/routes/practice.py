@@ -81,12 +81,21 @@ def update_patient(
 
 @router.post("/patients/{patient_id}/enroll-now", responses=_SIGNED_IN)
 def enroll_now(
-    patient_id: PatientId, staff: Staff, services: Services, key: IdempotencyKey
+    patient_id: PatientId,
+    staff: Staff,
+    services: Services,
+    key: IdempotencyKey,
+    body: schemas.EnrollNow | None = None,
 ) -> schemas.EnrollNowResult:
-    """Enroll Now (E3, E4): sends the invitation, or says which fields are missing (409)."""
+    """Enroll Now (E3, E4, E5): sends the invitation, or says which fields are missing (409).
+    A patient who declined or deferred answers 409 CONFIRMATION_REQUIRED with when they
+    responded, until the body confirms removing that response."""
     answer = services.enrollment.EnrollNow(
         enrollment_pb2.EnrollNowRequest(
-            idempotency_key=key, practice_id=staff.practice_id, patient_id=patient_id
+            idempotency_key=key,
+            practice_id=staff.practice_id,
+            patient_id=patient_id,
+            confirm_clear_response=body.confirm_clear_response if body else False,
         )
     )
     return schemas.EnrollNowResult(

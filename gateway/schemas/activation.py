@@ -1,6 +1,9 @@
-"""Activation: from the invitation link to an account (E9, E10), with the password check."""
+"""Activation: from the invitation link to an account (E9, E10), or the patient's response
+instead (E11); with the password check."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +50,21 @@ class ActivationVerify(_Request):
     invitation_token: Secret
     zip_code: ZipCode
     date_of_birth: IsoDate
+
+
+class InvitationToken(_Request):
+    """The token from the invitation link (after `#token=`)."""
+
+    invitation_token: Secret
+
+
+class InvitationAnswered(BaseModel):
+    """The patient's response is recorded and the invitation's link no longer works; the
+    practice can send a new invitation when the patient calls."""
+
+    status: Literal["declined", "deferred"]
+    practice_name: str
+    practice_phone: str | None
 
 
 class ActivationTicket(BaseModel):

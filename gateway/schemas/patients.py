@@ -1,4 +1,4 @@
-"""The practice's patients: registry, invitations, proxies, search, dashboard (E1 to E4, E13)."""
+"""The practice's patients: registry, invitations, proxies, search, dashboard (E1 to E5, E13)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,17 @@ class Invitation(BaseModel):
     expires_at: datetime | None
     channels: list[str]
     state: InvitationState | None = None
+
+
+class EnrollNow(_Request):
+    """Enroll Now's one option; the body may be left out."""
+
+    confirm_clear_response: bool = Field(
+        False,
+        description="For a patient who declined or deferred (E5): true removes the patient's "
+        "response and sends the invitation. Without it such a patient answers 409 "
+        "CONFIRMATION_REQUIRED, saying when the patient responded.",
+    )
 
 
 class EnrollNowResult(BaseModel):

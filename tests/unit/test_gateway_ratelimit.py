@@ -60,6 +60,14 @@ def test_malformed_requests_count_too(app):
     ]
 
 
+# rule E11, E10
+@pytest.mark.parametrize("how", ["decline", "defer"])
+def test_responses_from_an_invitation_are_limited_like_activation_E11_E10(app, how):
+    http = Http(app)
+    url = f"/v1/patient/invitations/{how}"
+    assert [http.post(url, json={}).status_code for _ in range(3)] == [422, 422, 429]
+
+
 def test_a_malformed_limit_fails_at_start_up():
     with pytest.raises(ValidationError):
         GatewaySettings(rate_limit_sign_in="ten a minute")
