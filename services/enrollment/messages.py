@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time
+from typing import TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from vestibule.enrollment.v1 import enrollment_pb2 as pb
 
 from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import domain
+from services.enrollment.accounts import Registration
 from services.enrollment.lookup import invitation_state
 from services.enrollment.models import AutoInvitation, Invitation, Patient, Practice
 from services.enrollment.practice_settings import PracticeSettings
@@ -36,6 +38,13 @@ OUTCOMES = {
     "invitation_sent": pb.ENROLL_NOW_OUTCOME_INVITATION_SENT,
     "already_pending": pb.ENROLL_NOW_OUTCOME_ALREADY_PENDING,
 }
+
+
+CodeSent = TypeVar(
+    "CodeSent",
+    pb.SubmitSecurityDetailsResponse,
+    pb.ResendActivationCodeResponse,
+)
 
 
 def timestamp(moment: datetime | None) -> Timestamp | None:
@@ -196,3 +205,11 @@ def patient_values(demographics: pb.Demographics, mrn: str, names: list[str]) ->
         else:
             values[name] = ""  # unknown names are refused by the use case
     return values
+
+
+def code_sent(response: type[CodeSent], registration: Registration) -> CodeSent:
+    """The answer of a step that sent a verification code: where it went."""
+    return response(
+        code_channel=registration.code_channel,
+        code_destination_hint=registration.code_destination_hint,
+    )

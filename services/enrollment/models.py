@@ -113,19 +113,25 @@ class Invitation(Base):
     patient: Mapped[Patient] = relationship(lazy="joined")
 
 
-class ActivationTicket(Base):
-    """The short-lived continuation of an activation after ZIP and date of birth matched."""
+class TicketColumns:
+    """A short-lived secret ticket (kept as a hash) that carries a patient from step to step,
+    and the pending account it registered in identity until the code confirms it (E9, E12)."""
 
-    __tablename__ = "activation_tickets"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
     ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     account_id: Mapped[str | None] = mapped_column(String(64))
     code_channel: Mapped[str | None] = mapped_column(String(10))
     code_destination_hint: Mapped[str | None] = mapped_column(String(100))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ActivationTicket(TicketColumns, Base):
+    """The short-lived continuation of an activation after ZIP and date of birth matched."""
+
+    __tablename__ = "activation_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
 
     invitation: Mapped[Invitation] = relationship(lazy="joined")
 

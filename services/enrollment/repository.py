@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -17,7 +18,10 @@ from services.enrollment.models import (
     Patient,
     Practice,
     StatusChange,
+    TicketColumns,
 )
+
+Ticketed = TypeVar("Ticketed", bound=TicketColumns)
 
 
 def practice_by_key(session: Session, idempotency_key: str) -> Practice | None:
@@ -100,11 +104,10 @@ def supersede_open_invitations(session: Session, patient_id: str) -> None:
     )
 
 
-def ticket_by_hash(session: Session, ticket_hash: str) -> ActivationTicket | None:
+def ticket_by_hash(session: Session, model: type[Ticketed], ticket_hash: str) -> Ticketed | None:
+    """The activation ticket or self-registration (`model`) with this ticket hash, locked."""
     return session.scalars(
-        select(ActivationTicket)
-        .where(ActivationTicket.ticket_hash == ticket_hash)
-        .with_for_update(of=ActivationTicket)
+        select(model).where(model.ticket_hash == ticket_hash).with_for_update(of=model)
     ).first()
 
 

@@ -42,10 +42,11 @@ def create_server(
     scheduler = BackgroundWorker(
         "enrollment-auto-invites", lambda: use_cases.auto_invites.send_due(database), interval
     )
+    accounts = IdentityAccounts(identity)
     servicer = EnrollmentServicer(
         database,
         use_cases,
-        ActivationUseCases(settings=enrollment_settings, accounts=IdentityAccounts(identity)),
+        ActivationUseCases(settings=enrollment_settings, accounts=accounts),
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
     )

@@ -14,7 +14,7 @@ from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
 from services.enrollment.service import EnrollmentUseCases
 
-MAX_AUTO_INVITATIONS = 200
+MAX_PAGE_SIZE = 200
 
 
 class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
@@ -92,12 +92,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def ListAutoInvitations(
         self, request: pb.ListAutoInvitationsRequest, context: grpc.ServicerContext
     ) -> pb.ListAutoInvitationsResponse:
-        limit = request.page_size or 50
-        if not 1 <= limit <= MAX_AUTO_INVITATIONS:
-            raise InvalidArgument(
-                f"Ask for 1 to {MAX_AUTO_INVITATIONS} at a time.",
-                violations=[FieldViolation("page_size", f"Use 1 to {MAX_AUTO_INVITATIONS}.")],
-            )
+        limit = _page_size(request.page_size)
         with self._database.transaction() as session:
             self._use_cases.get_practice(session, practice_id=request.practice_id)
             rows = auto_invites.listed(
@@ -209,10 +204,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 password=request.password,
                 email=request.email,
             )
-            return pb.SubmitSecurityDetailsResponse(
-                code_channel=registration.code_channel,
-                code_destination_hint=registration.code_destination_hint,
-            )
+            return messages.code_sent(pb.SubmitSecurityDetailsResponse, registration)
 
     def ResendActivationCode(
         self, request: pb.ResendActivationCodeRequest, context: grpc.ServicerContext
@@ -221,10 +213,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             registration = self._activation.resend_activation_code(
                 session, ticket=request.activation_ticket
             )
-            return pb.ResendActivationCodeResponse(
-                code_channel=registration.code_channel,
-                code_destination_hint=registration.code_destination_hint,
-            )
+            return messages.code_sent(pb.ResendActivationCodeResponse, registration)
 
     def CompleteActivation(
         self, request: pb.CompleteActivationRequest, context: grpc.ServicerContext
@@ -305,3 +294,14 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
             return pb.ReactivateResponse(patient=messages.patient(patient))
+
+
+def _page_size(asked: int) -> int:
+    """The page size asked for, 50 when unset; outside 1 to MAX_PAGE_SIZE is refused."""
+    limit = asked or 50
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"Ask for 1 to {MAX_PAGE_SIZE} at a time.",
+            violations=[FieldViolation("page_size", f"Use 1 to {MAX_PAGE_SIZE}.")],
+        )
+    return limit
