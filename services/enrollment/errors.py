@@ -111,3 +111,15 @@ class SecurityDetailsAlreadySubmitted(FailedPrecondition):
 
 class SecurityDetailsMissing(FailedPrecondition):
     reason = "SECURITY_DETAILS_MISSING"
+
+
+class RegistrationTicketNotValid(FailedPrecondition):
+    """A self-registration ticket that is unknown, expired or already completed (E12)."""
+
+    reason = "REGISTRATION_TICKET_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This registration is no longer open. If you finished it, sign in with your username "
+            "and password; otherwise start again from the sign-in page."
+        )

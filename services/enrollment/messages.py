@@ -13,7 +13,7 @@ from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import domain
 from services.enrollment.accounts import Registration
 from services.enrollment.lookup import invitation_state
-from services.enrollment.models import AutoInvitation, Invitation, Patient, Practice
+from services.enrollment.models import AutoInvitation, Invitation, MatchRequest, Patient, Practice
 from services.enrollment.practice_settings import PracticeSettings
 from services.enrollment.schedule import OpeningHours, Weekday
 
@@ -44,6 +44,8 @@ CodeSent = TypeVar(
     "CodeSent",
     pb.SubmitSecurityDetailsResponse,
     pb.ResendActivationCodeResponse,
+    pb.SubmitRegistrationDetailsResponse,
+    pb.ResendRegistrationCodeResponse,
 )
 
 
@@ -212,4 +214,18 @@ def code_sent(response: type[CodeSent], registration: Registration) -> CodeSent:
     return response(
         code_channel=registration.code_channel,
         code_destination_hint=registration.code_destination_hint,
+    )
+
+
+def match_request(row: MatchRequest) -> pb.MatchRequest:
+    """The match request with the demographics the patient gave."""
+    given = row.registration
+    return pb.MatchRequest(
+        match_request_id=row.id,
+        account_id=row.account_id,
+        first_name=given.first_name,
+        last_name=given.last_name,
+        date_of_birth=given.date_of_birth.isoformat(),
+        zip_code=given.zip_code,
+        requested_at=timestamp(row.requested_at),
     )

@@ -15,6 +15,7 @@ from services.enrollment.models import (
     ActivationTicket,
     AutoInvitation,
     Invitation,
+    MatchRequest,
     Patient,
     Practice,
     StatusChange,
@@ -205,3 +206,26 @@ def status_change_by_key(session: Session, idempotency_key: str) -> StatusChange
     return session.scalars(
         select(StatusChange).where(StatusChange.idempotency_key == idempotency_key)
     ).first()
+
+
+def patients_born_on(
+    session: Session, *, practice_id: str, date_of_birth: date
+) -> Sequence[Patient]:
+    """The practice's patients born on that day, locked: the candidates of a self-registration
+    (E12), whose names and ZIP code the rules compare."""
+    return session.scalars(
+        select(Patient)
+        .where(Patient.practice_id == practice_id, Patient.date_of_birth == date_of_birth)
+        .order_by(Patient.id)
+        .with_for_update(of=Patient)
+    ).all()
+
+
+def open_match_requests(session: Session, practice_id: str, limit: int) -> Sequence[MatchRequest]:
+    """Up to `limit` of the practice's match requests no one has resolved, newest first."""
+    return session.scalars(
+        select(MatchRequest)
+        .where(MatchRequest.practice_id == practice_id, MatchRequest.resolved_at.is_(None))
+        .order_by(MatchRequest.requested_at.desc(), MatchRequest.id)
+        .limit(limit)
+    ).all()

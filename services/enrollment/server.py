@@ -17,6 +17,7 @@ from services.enrollment.audit import trail
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import LookupUseCases
 from services.enrollment.models import OutboxMessage
+from services.enrollment.registration import RegistrationUseCases
 from services.enrollment.service import EnrollmentUseCases
 from services.enrollment.servicer import EnrollmentServicer
 from services.enrollment.settings import EnrollmentSettings
@@ -49,6 +50,7 @@ def create_server(
         ActivationUseCases(settings=enrollment_settings, accounts=accounts),
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
+        RegistrationUseCases(settings=enrollment_settings, accounts=accounts),
     )
     return ServiceHost(
         settings,

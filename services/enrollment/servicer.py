@@ -12,9 +12,10 @@ from services.enrollment import auto_invites, domain, messages, practice_setting
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
+from services.enrollment.registration import PATIENT_INFORMATION, RegistrationUseCases
 from services.enrollment.service import EnrollmentUseCases
 
-MAX_PAGE_SIZE = 200
+MAX_PAGE_SIZE = 200  # of automatic invitations and match requests
 
 
 class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
@@ -25,12 +26,14 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         activation: ActivationUseCases,
         lookup: LookupUseCases,
         lifecycle: LifecycleUseCases,
+        registration: RegistrationUseCases,
     ) -> None:
         self._database = database
         self._use_cases = use_cases
         self._activation = activation
         self._lookup = lookup
         self._lifecycle = lifecycle
+        self._registration = registration
 
     def CreatePractice(
         self, request: pb.CreatePracticeRequest, context: grpc.ServicerContext
@@ -240,6 +243,65 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                     )
                     for p in patients
                 ]
+            )
+
+    def StartRegistration(
+        self, request: pb.StartRegistrationRequest, context: grpc.ServicerContext
+    ) -> pb.StartRegistrationResponse:
+        with self._database.transaction() as session:
+            ticket, practice = self._registration.start(
+                session,
+                practice_id=request.practice_id,
+                information={name: getattr(request, name) for name in PATIENT_INFORMATION},
+            )
+            return pb.StartRegistrationResponse(
+                registration_ticket=ticket, practice_name=practice.name, practice_id=practice.id
+            )
+
+    def SubmitRegistrationDetails(
+        self, request: pb.SubmitRegistrationDetailsRequest, context: grpc.ServicerContext
+    ) -> pb.SubmitRegistrationDetailsResponse:
+        with self._database.transaction() as session:
+            registration = self._registration.submit_security_details(
+                session,
+                ticket=request.registration_ticket,
+                username=request.username,
+                password=request.password,
+                email=request.email,
+                cell_phone=request.cell_phone,
+            )
+            return messages.code_sent(pb.SubmitRegistrationDetailsResponse, registration)
+
+    def ResendRegistrationCode(
+        self, request: pb.ResendRegistrationCodeRequest, context: grpc.ServicerContext
+    ) -> pb.ResendRegistrationCodeResponse:
+        with self._database.transaction() as session:
+            registration = self._registration.resend_code(
+                session, ticket=request.registration_ticket
+            )
+            return messages.code_sent(pb.ResendRegistrationCodeResponse, registration)
+
+    def CompleteRegistration(
+        self, request: pb.CompleteRegistrationRequest, context: grpc.ServicerContext
+    ) -> pb.CompleteRegistrationResponse:
+        with self._database.transaction() as session:
+            account_id, practice = self._registration.complete(
+                session, ticket=request.registration_ticket, code=request.code
+            )
+            return pb.CompleteRegistrationResponse(
+                account_id=account_id, practice_name=practice.name
+            )
+
+    def ListMatchRequests(
+        self, request: pb.ListMatchRequestsRequest, context: grpc.ServicerContext
+    ) -> pb.ListMatchRequestsResponse:
+        limit = _page_size(request.page_size)
+        with self._database.transaction() as session:
+            rows = self._registration.match_requests(
+                session, practice_id=request.practice_id, limit=limit
+            )
+            return pb.ListMatchRequestsResponse(
+                match_requests=[messages.match_request(row) for row in rows]
             )
 
     def SearchPatients(
