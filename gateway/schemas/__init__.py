@@ -69,6 +69,16 @@ from gateway.schemas.practice_settings import (
     PracticeSettingsUpdate,
 )
 from gateway.schemas.problems import FieldError, ProblemDocument
+from gateway.schemas.registration import (
+    MatchRequest,
+    MatchRequests,
+    PatientInformation,
+    Registered,
+    RegistrationCodeResend,
+    RegistrationComplete,
+    RegistrationDetails,
+    RegistrationTicket,
+)
 from gateway.schemas.staff import (
     NewStaffMember,
     PasswordChange,
@@ -153,6 +163,8 @@ __all__ = [
     "InvitationResent",
     "InvitationState",
     "IsoDate",
+    "MatchRequest",
+    "MatchRequests",
     "Me",
     "Mrn",
     "Name",
@@ -168,6 +180,7 @@ __all__ = [
     "Patient",
     "PatientAction",
     "PatientEvent",
+    "PatientInformation",
     "PatientPage",
     "PatientSearch",
     "PatientSignInPolicy",
@@ -181,6 +194,11 @@ __all__ = [
     "RecordActivity",
     "RecordActivityList",
     "RecoveryCodes",
+    "Registered",
+    "RegistrationCodeResend",
+    "RegistrationComplete",
+    "RegistrationDetails",
+    "RegistrationTicket",
     "Relationship",
     "RelationshipKind",
     "Relationships",
