@@ -46,6 +46,7 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("POST", "/v1/practice/patients/{patient_id}/events"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/auto-invitations"): VIEW_PATIENTS,
     ("GET", "/v1/practice/match-requests"): VIEW_PATIENTS,
+    ("POST", "/v1/practice/match-requests/{match_request_id}/link"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("PATCH", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,

@@ -1,11 +1,11 @@
 """Self-registration routes (E12): a patient creates an account from the logon page; staff
-see the match requests it leaves when no record could be linked."""
+see the match requests it leaves when no record could be linked, and link them."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from vestibule.enrollment.v1 import enrollment_pb2
 
 from gateway import convert, schemas
@@ -112,3 +112,24 @@ def list_match_requests(
             for row in answer.match_requests
         ]
     )
+
+
+@practice_router.post(
+    "/match-requests/{match_request_id}/link", responses=problem_responses(401, 403, 404, 409)
+)
+def link_match_request(
+    match_request_id: Annotated[str, Path(min_length=1, max_length=128)],
+    body: schemas.MatchRequestLink,
+    staff: Staff,
+    services: Services,
+) -> schemas.Patient:
+    """Links the request's account to the record found for it: a record without an account,
+    not unenrolled, becomes enrolled, and the request closes (E12)."""
+    answer = services.enrollment.LinkMatchRequest(
+        enrollment_pb2.LinkMatchRequestRequest(
+            practice_id=staff.practice_id,
+            match_request_id=match_request_id,
+            patient_id=body.patient_id,
+        )
+    )
+    return convert.patient(answer.patient)

@@ -71,6 +71,7 @@ from gateway.schemas.practice_settings import (
 from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.registration import (
     MatchRequest,
+    MatchRequestLink,
     MatchRequests,
     PatientInformation,
     Registered,
@@ -164,6 +165,7 @@ __all__ = [
     "InvitationState",
     "IsoDate",
     "MatchRequest",
+    "MatchRequestLink",
     "MatchRequests",
     "Me",
     "Mrn",

@@ -87,3 +87,9 @@ class MatchRequests(BaseModel):
     """The practice's open match requests, newest first."""
 
     match_requests: list[MatchRequest]
+
+
+class MatchRequestLink(_Request):
+    """The practice's record the match request's account belongs to."""
+
+    patient_id: str = Field(min_length=1, max_length=128)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.common import context
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.enrollment import demographics, domain, errors, repository, tickets
@@ -130,6 +131,41 @@ class RegistrationUseCases:
             details={"results": str(len(requests))},
         )
         return requests
+
+    def link_match_request(
+        self, session: Session, *, practice_id: str, match_request_id: str, patient_id: str
+    ) -> Patient:
+        """Staff link the request's account to the record they found: it becomes ENROLLED
+        with who and why, and the request closes. Again for the same record, the same."""
+        request = repository.match_request_of_practice(
+            session, practice_id=practice_id, match_request_id=match_request_id
+        )
+        if request is None:
+            raise errors.MatchRequestNotFound()
+        patient = repository.patient_of_practice(
+            session, practice_id=practice_id, patient_id=patient_id, for_update=True
+        )
+        if patient is None:
+            raise errors.PatientNotFound("No such patient at this practice.")
+        if request.resolved_at is not None:
+            if request.patient_id == patient.id:
+                return patient
+            raise errors.MatchRequestClosed()
+        status = domain.Status(patient.status)
+        if not domain.linkable_by_self_registration(
+            status, has_account=patient.account_id is not None
+        ):
+            raise errors.StatusDoesNotAllow(
+                "Only a record without an account, and not unenrolled, can be linked; this "
+                f"patient is {status.value}. Check that this is the patient's record."
+            )
+        actor = context.current().actor
+        tickets.enroll(session, patient, request.account_id, "matched by the practice", actor=actor)
+        repository.supersede_open_invitations(session, patient.id)
+        request.resolved_at, request.resolved_by, request.patient_id = utcnow(), actor, patient.id
+        session.flush()
+        record_patient_action(session, "match_request.link", patient, match_request_id=request.id)
+        return patient
 
     @staticmethod
     def _open(session: Session, ticket: str) -> SelfRegistration:

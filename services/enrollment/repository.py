@@ -229,3 +229,14 @@ def open_match_requests(session: Session, practice_id: str, limit: int) -> Seque
         .order_by(MatchRequest.requested_at.desc(), MatchRequest.id)
         .limit(limit)
     ).all()
+
+
+def match_request_of_practice(
+    session: Session, *, practice_id: str, match_request_id: str
+) -> MatchRequest | None:
+    """The match request if it belongs to the practice (S3), locked for a change."""
+    return session.scalars(
+        select(MatchRequest)
+        .where(MatchRequest.id == match_request_id, MatchRequest.practice_id == practice_id)
+        .with_for_update(of=MatchRequest)
+    ).first()

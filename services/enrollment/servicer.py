@@ -304,6 +304,18 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 match_requests=[messages.match_request(row) for row in rows]
             )
 
+    def LinkMatchRequest(
+        self, request: pb.LinkMatchRequestRequest, context: grpc.ServicerContext
+    ) -> pb.LinkMatchRequestResponse:
+        with self._database.transaction() as session:
+            patient = self._registration.link_match_request(
+                session,
+                practice_id=request.practice_id,
+                match_request_id=request.match_request_id,
+                patient_id=request.patient_id,
+            )
+            return pb.LinkMatchRequestResponse(patient=messages.patient(patient))
+
     def SearchPatients(
         self, request: pb.SearchPatientsRequest, context: grpc.ServicerContext
     ) -> pb.SearchPatientsResponse:

@@ -110,11 +110,16 @@ def confirm(accounts: Accounts, row: TicketColumns, code: str) -> str:
     return row.account_id
 
 
-def enroll(session: Session, patient: Patient, account_id: str, reason: str) -> None:
-    """Links the account to the record, which becomes ENROLLED with who and why (E2)."""
+def enroll(
+    session: Session, patient: Patient, account_id: str, reason: str, *, actor: str = ""
+) -> None:
+    """Links the account to the record, which becomes ENROLLED with who and why (E2); who is
+    the account itself unless `actor` (staff) is named."""
     patient.account_id = account_id
     patient.enrolled_at = utcnow()
-    change_status(session, patient, domain.Status.ENROLLED, reason, actor=f"account:{account_id}")
+    change_status(
+        session, patient, domain.Status.ENROLLED, reason, actor=actor or f"account:{account_id}"
+    )
 
 
 def _keep(row: TicketColumns, registration: Registration) -> None:

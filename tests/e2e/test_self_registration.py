@@ -77,3 +77,24 @@ def test_staff_see_a_match_request_for_a_registration_no_record_matches_E12(stac
     [request] = listed.json()["match_requests"]
     assert request["account_id"] == done["account_id"]
     assert {k: request[k] for k in INFORMATION} == INFORMATION
+
+
+# rule E12
+def test_staff_link_a_match_request_and_the_patient_sees_the_practice_E12(stack: Stack):
+    staff = staff_session(stack)
+    patient_id = stack.api.post(
+        "/practice/patients", headers=staff, json={**JANE, "zip_code": "60615"}
+    ).json()["patient_id"]
+    self_register(stack, INFORMATION)
+    [request] = stack.api.get("/practice/match-requests", headers=staff).json()["match_requests"]
+    linked = stack.api.post(
+        f"/practice/match-requests/{request['match_request_id']}/link",
+        headers=staff,
+        json={"patient_id": patient_id},
+    )
+    assert linked.status_code == 200, linked.text
+    session = stack.api.post(
+        "/patient/sessions", json={"username": "janedoe84", "password": PASSWORD}
+    ).json()["session_token"]
+    me = stack.api.get("/patient/me", headers={"authorization": f"Bearer {session}"}).json()
+    assert [e["status"] for e in me["enrollments"]] == ["enrolled"]

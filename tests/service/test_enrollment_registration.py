@@ -317,3 +317,54 @@ def test_every_step_is_audited_with_ids_only_E12_X2_X1(stub, practice, notify, e
         ("registration.link", patient.patient_id),
     ]
     assert not any(value in written for value in ("Jane", "Doe", "1984", "60614", "example"))
+
+
+def link(stub, practice_id: str, match_request_id: str, patient_id: str) -> pb.Patient:
+    return stub.LinkMatchRequest(
+        pb.LinkMatchRequestRequest(
+            practice_id=practice_id, match_request_id=match_request_id, patient_id=patient_id
+        ),
+        timeout=5,
+        metadata=[("x-vestibule-actor", "staff:s1")],
+    ).patient
+
+
+# rule E12, E2
+def test_staff_link_a_match_request_to_the_record_they_found_E12_E2(stub, practice, notify):
+    add_patient(stub, practice.practice_id)
+    chosen = add_patient(stub, practice.practice_id)
+    *_, done = register(stub, notify, practice.practice_id, "jane.doe@example.com")
+    [request] = match_requests(stub, practice.practice_id)
+    patient = link(stub, practice.practice_id, request.match_request_id, chosen.patient_id)
+    last = patient.history[-1]
+    assert (patient.status, patient.account_id, last.actor, last.reason) == (
+        pb.ENROLLMENT_STATUS_ENROLLED,
+        done.account_id,
+        "staff:s1",
+        "matched by the practice",
+    )
+    assert match_requests(stub, practice.practice_id) == []
+
+
+# rule E12
+def test_a_record_that_has_an_account_cannot_take_a_match_request_E12(stub, practice, notify):
+    taken = add_patient(stub, practice.practice_id)
+    register(stub, notify, practice.practice_id, "jane.doe@example.com")
+    register(stub, notify, practice.practice_id, "jane.d@example.com")
+    [request] = match_requests(stub, practice.practice_id)
+    error = error_of(
+        lambda: link(stub, practice.practice_id, request.match_request_id, taken.patient_id)
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+# rule E12, S3
+def test_another_practice_cannot_link_the_match_request_E12_S3(stub, practice, notify):
+    register(stub, notify, practice.practice_id, "jane.doe@example.com")
+    [request] = match_requests(stub, practice.practice_id)
+    other = create_practice(stub)
+    theirs = add_patient(stub, other.practice_id)
+    error = error_of(
+        lambda: link(stub, other.practice_id, request.match_request_id, theirs.patient_id)
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
