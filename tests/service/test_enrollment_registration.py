@@ -20,10 +20,9 @@ from tests.service.enrollment_helpers import (
     add_patient,
     create_practice,
     invitation_token,
-    key,
     sent_notifications,
 )
-from tests.service.test_enrollment_service import error_of, violations_of
+from tests.service.test_enrollment_service import enroll_now, error_of, verify, violations_of
 
 PASSWORD = "blue heron at dawn"
 JANE = dict(first_name="Jane", last_name="Doe", date_of_birth="1984-03-07", zip_code="60614")
@@ -188,23 +187,11 @@ def test_a_pending_record_is_linked_and_its_invitation_stops_working_E12_E10(
     stub, practice, notify, enrollment, shared_settings
 ):
     patient = add_patient(stub, practice.practice_id)
-    stub.EnrollNow(
-        pb.EnrollNowRequest(
-            idempotency_key=key(), practice_id=practice.practice_id, patient_id=patient.patient_id
-        ),
-        timeout=5,
-    )
+    enroll_now(stub, patient)
     token = invitation_token(sent_notifications(enrollment, shared_settings)[-1])
     register(stub, notify, practice.practice_id, "jane.doe@example.com")
     assert patient_now(stub, patient).status == pb.ENROLLMENT_STATUS_ENROLLED
-    stale = error_of(
-        lambda: stub.VerifyInvitation(
-            pb.VerifyInvitationRequest(
-                invitation_token=token, zip_code="60614", date_of_birth="1984-03-07"
-            ),
-            timeout=5,
-        )
-    )
+    stale = error_of(lambda: verify(stub, token))
     assert stale.code() == grpc.StatusCode.NOT_FOUND
 
 
