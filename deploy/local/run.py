@@ -92,9 +92,7 @@ def main() -> None:
             children.append((service, child))
             _wait_until_serving(service, shared.address_of(service), child)
         credentials = demo.seed(shared)
-        gateway = subprocess.Popen(
-            [sys.executable, "-m", "gateway"], env=environment
-        )
+        gateway = subprocess.Popen([sys.executable, "-m", "gateway"], env=environment)
         children.append(("gateway", gateway))
         print(demo.banner(shared, credentials, mail_folder), flush=True)
         while all(child.poll() is None for _name, child in children):
