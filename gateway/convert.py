@@ -62,6 +62,19 @@ def update_mask(body: schemas.Demographics) -> FieldMask:
     )
 
 
+def code_sent(
+    answer: enrollment_pb2.SubmitSecurityDetailsResponse
+    | enrollment_pb2.ResendActivationCodeResponse
+    | enrollment_pb2.SubmitRegistrationDetailsResponse
+    | enrollment_pb2.ResendRegistrationCodeResponse,
+) -> schemas.CodeSent:
+    """Where a verification code went (activation and self-registration)."""
+    return schemas.CodeSent(
+        code_channel=answer.code_channel,  # type: ignore[arg-type]
+        code_destination_hint=answer.code_destination_hint,
+    )
+
+
 def patient(message: enrollment_pb2.Patient) -> schemas.Patient:
     """A patient as staff see it."""
     facts = message.demographics

@@ -26,7 +26,8 @@ router = APIRouter(prefix=PATIENT_PATH, tags=["patient"])
 
 Services = Annotated[Clients, Depends(clients)]
 Account = Annotated[Principal, Depends(signed_in_account)]
-_ACTIVATION = {
+# The steps a stranger takes with a ticket, activation and self-registration alike.
+TICKET_STEP = {
     "dependencies": [Depends(rate_limited("activation"))],
     "responses": problem_responses(404, 409),
 }
@@ -58,17 +59,7 @@ def check_password(body: schemas.PasswordCheck, services: Services) -> schemas.P
     )
 
 
-def _code_sent(
-    answer: enrollment_pb2.SubmitSecurityDetailsResponse
-    | enrollment_pb2.ResendActivationCodeResponse,
-) -> schemas.CodeSent:
-    return schemas.CodeSent(
-        code_channel=answer.code_channel,  # type: ignore[arg-type]
-        code_destination_hint=answer.code_destination_hint,
-    )
-
-
-@router.post("/activation/verify", **_ACTIVATION)
+@router.post("/activation/verify", **TICKET_STEP)
 def verify_invitation(
     body: schemas.ActivationVerify, services: Services
 ) -> schemas.ActivationTicket:
@@ -89,7 +80,7 @@ def verify_invitation(
     )
 
 
-@router.post("/activation/security-details", **_ACTIVATION)
+@router.post("/activation/security-details", **TICKET_STEP)
 def submit_security_details(body: schemas.SecurityDetails, services: Services) -> schemas.CodeSent:
     """Second activation step: username, password and email; a verification code is sent."""
     answer = services.enrollment.SubmitSecurityDetails(
@@ -100,10 +91,10 @@ def submit_security_details(body: schemas.SecurityDetails, services: Services) -
             email=body.email or "",
         )
     )
-    return _code_sent(answer)
+    return convert.code_sent(answer)
 
 
-@router.post("/activation/resend-code", **_ACTIVATION)
+@router.post("/activation/resend-code", **TICKET_STEP)
 def resend_activation_code(
     body: schemas.ActivationCodeResend, services: Services
 ) -> schemas.CodeSent:
@@ -111,10 +102,10 @@ def resend_activation_code(
     answer = services.enrollment.ResendActivationCode(
         enrollment_pb2.ResendActivationCodeRequest(activation_ticket=body.activation_ticket)
     )
-    return _code_sent(answer)
+    return convert.code_sent(answer)
 
 
-@router.post("/activation/complete", **_ACTIVATION)
+@router.post("/activation/complete", **TICKET_STEP)
 def complete_activation(body: schemas.ActivationComplete, services: Services) -> schemas.Activated:
     """Last activation step: the code activates the account and links the patient record."""
     answer = services.enrollment.CompleteActivation(

@@ -72,6 +72,17 @@ from gateway.schemas.practice_settings import (
     PracticeSettingsUpdate,
 )
 from gateway.schemas.problems import FieldError, ProblemDocument
+from gateway.schemas.registration import (
+    MatchRequest,
+    MatchRequestLink,
+    MatchRequests,
+    PatientInformation,
+    Registered,
+    RegistrationCodeResend,
+    RegistrationComplete,
+    RegistrationDetails,
+    RegistrationTicket,
+)
 from gateway.schemas.reports import EnrollmentFunnel, FunnelStages
 from gateway.schemas.staff import (
     NewStaffMember,
@@ -162,6 +173,9 @@ __all__ = [
     "InvitationState",
     "InvitationToken",
     "IsoDate",
+    "MatchRequest",
+    "MatchRequestLink",
+    "MatchRequests",
     "Me",
     "Mrn",
     "Name",
@@ -177,6 +191,7 @@ __all__ = [
     "Patient",
     "PatientAction",
     "PatientEvent",
+    "PatientInformation",
     "PatientPage",
     "PatientSearch",
     "PatientSignInPolicy",
@@ -190,6 +205,11 @@ __all__ = [
     "RecordActivity",
     "RecordActivityList",
     "RecoveryCodes",
+    "Registered",
+    "RegistrationCodeResend",
+    "RegistrationComplete",
+    "RegistrationDetails",
+    "RegistrationTicket",
     "Relationship",
     "RelationshipKind",
     "Relationships",

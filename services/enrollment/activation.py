@@ -1,44 +1,23 @@
 """Activation use cases (E9, E10): from the invitation link to an active account linked to
-the patient record. Each takes a session and only flushes; identity is called over gRPC."""
+the patient record. Each takes a session and only flushes; identity is called over gRPC. The
+ticket and account steps are shared with self-registration (tickets.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from services.common.crypto import new_token, token_hash
+from services.common.crypto import token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
-from services.enrollment import domain, errors, repository
+from services.enrollment import domain, errors, repository, tickets
 from services.enrollment.accounts import Registration
 from services.enrollment.audit import record_patient_action
 from services.enrollment.demographics import demographics_of
-from services.enrollment.history import change_status
 from services.enrollment.invitations import link_works
 from services.enrollment.models import ActivationTicket, Invitation, Patient, Practice
 from services.enrollment.settings import EnrollmentSettings
-
-
-class Accounts(Protocol):
-    """What activation needs from the identity service."""
-
-    def register(
-        self,
-        *,
-        idempotency_key: str,
-        username: str,
-        password: str,
-        email: str,
-        cell_phone: str,
-        practice_id: str,
-    ) -> Registration: ...
-
-    def resend_code(self, *, account_id: str) -> Registration: ...
-
-    def verify(self, *, account_id: str, code: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +28,7 @@ class OpenedActivation:
 
 
 class ActivationUseCases:
-    def __init__(self, *, settings: EnrollmentSettings, accounts: Accounts) -> None:
+    def __init__(self, *, settings: EnrollmentSettings, accounts: tickets.Accounts) -> None:
         self._settings = settings
         self._accounts = accounts
 
@@ -95,12 +74,8 @@ class ActivationUseCases:
                 ],
                 metadata={"attempts_left": str(left)},
             )
-        ticket = new_token()
-        activation = ActivationTicket(
-            invitation_id=invitation.id,
-            ticket_hash=token_hash(ticket),
-            expires_at=utcnow() + timedelta(minutes=self._settings.activation_ticket_minutes),
-        )
+        activation = ActivationTicket(invitation_id=invitation.id)
+        ticket = tickets.issue(activation, minutes=self._settings.activation_ticket_minutes)
         # Coming back through the link continues the account already registered, if any.
         if earlier := repository.pending_registration(session, invitation.id):
             activation.account_id = earlier.account_id
@@ -116,71 +91,41 @@ class ActivationUseCases:
     ) -> Registration:
         """Registers the pending account through identity, which sends the code."""
         activation = self._open_ticket(session, ticket)
-        if activation.account_id:
-            raise errors.SecurityDetailsAlreadySubmitted(
-                f"Your security details are saved and a code was sent to "
-                f"{activation.code_destination_hint}. Enter that code to finish."
-            )
         patient = activation.invitation.patient
         email = email.strip() or patient.email or ""
-        registration = self._accounts.register(
+        return tickets.register(
+            session,
+            self._accounts,
+            activation,
             idempotency_key=f"activation:{activation.id}",
+            practice_id=patient.practice_id,
             username=username,
             password=password,
             email=email,
             cell_phone="" if email else patient.cell_phone or "",
-            practice_id=patient.practice_id,
         )
-        activation.account_id = registration.account_id
-        activation.code_channel = registration.code_channel
-        activation.code_destination_hint = registration.code_destination_hint
-        session.flush()
-        return registration
 
     def resend_activation_code(self, session: Session, *, ticket: str) -> Registration:
         """A new code for the account being activated; the older one stops working."""
-        activation = self._open_ticket(session, ticket)
-        if not activation.account_id:
-            raise errors.SecurityDetailsMissing(
-                "Choose your username and password first; then we send you a code."
-            )
-        registration = self._accounts.resend_code(account_id=activation.account_id)
-        activation.code_channel = registration.code_channel
-        activation.code_destination_hint = registration.code_destination_hint
-        session.flush()
-        return registration
+        return tickets.resend_code(session, self._accounts, self._open_ticket(session, ticket))
 
     def complete_activation(
         self, session: Session, *, ticket: str, code: str
     ) -> tuple[str, Practice]:
         """Confirms the code, links the account to the patient record, status ENROLLED.
         A retry after success answers the same."""
-        activation = repository.ticket_by_hash(session, token_hash(ticket))
+        activation = tickets.find(session, ActivationTicket, ticket)
         if activation is not None and activation.completed_at is not None:
             return activation.account_id or "", activation.invitation.patient.practice
         activation = self._open_ticket(session, ticket)
-        if not activation.account_id:
-            raise errors.SecurityDetailsMissing(
-                "Choose your username and password first; then enter the code we send you."
-            )
-        self._accounts.verify(account_id=activation.account_id, code=code)
+        account_id = tickets.confirm(self._accounts, activation, code)
         invitation = activation.invitation
         patient = invitation.patient
-        now = utcnow()
-        patient.account_id = activation.account_id
-        patient.enrolled_at = now
-        change_status(
-            session,
-            patient,
-            domain.Status.ENROLLED,
-            "account activated",
-            actor=f"account:{activation.account_id}",
-        )
-        invitation.used_at = now
-        activation.completed_at = now
+        tickets.enroll(session, patient, account_id, "account activated")
+        invitation.used_at = activation.completed_at = utcnow()
         session.flush()
         record_patient_action(session, "activation.complete", patient)
-        return activation.account_id, patient.practice
+        return account_id, patient.practice
 
     def unlock(self, session: Session, *, practice_id: str, patient_id: str) -> Patient:
         """Staff unlock a record's activation after wrong answers (E9): the record's count
@@ -208,8 +153,8 @@ class ActivationUseCases:
         return list(repository.patients_of_account(session, account_id))
 
     def _open_ticket(self, session: Session, ticket: str) -> ActivationTicket:
-        activation = repository.ticket_by_hash(session, token_hash(ticket))
-        if activation is None or activation.completed_at or activation.expires_at <= utcnow():
+        activation = tickets.find(session, ActivationTicket, ticket)
+        if activation is None or not tickets.usable(activation):
             raise errors.ActivationTicketNotValid()
         self._check_open(activation.invitation)
         return activation

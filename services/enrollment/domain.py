@@ -1,4 +1,5 @@
-"""Enrollment rules: demographics (E1), statuses and their actions (E2, E5, E13), invitations."""
+"""Enrollment rules: demographics (E1), statuses and their actions (E2, E5, E13), invitations,
+and who a self-registering patient is (E12)."""
 
 from __future__ import annotations
 
@@ -93,13 +94,41 @@ def answers_match(demographics: Demographics, *, zip_code: str, date_of_birth: s
     )
 
 
-# E2: the status changes that exist; anything else is refused with what is allowed.
+def same_person(record: Demographics, given: Demographics) -> bool:
+    """Whether a record is the self-registering patient's (E12): first and last name alike but
+    for letter case and surrounding space, the same date of birth and the same 5-digit ZIP."""
+
+    def name(value: str | None) -> str:
+        return (value or "").strip().casefold()
+
+    return (
+        bool(name(record.first_name))
+        and name(record.first_name) == name(given.first_name)
+        and bool(name(record.last_name))
+        and name(record.last_name) == name(given.last_name)
+        and record.date_of_birth is not None
+        and record.date_of_birth == given.date_of_birth
+        and record.zip_code is not None
+        and given.zip_code is not None
+        and record.zip_code.strip()[:5] == given.zip_code.strip()[:5]
+    )
+
+
+def linkable_by_self_registration(status: Status, *, has_account: bool) -> bool:
+    """Whether self-registration may link an account to the one matching record (E12): not one
+    that already has an account, nor one the practice unenrolled (E13: the patient must ask the
+    practice to be re-activated)."""
+    return not has_account and status not in (Status.ENROLLED, Status.UNENROLLED)
+
+
+# E2: the status changes that exist; anything else is refused with what is allowed. A record
+# not yet enrolled becomes ENROLLED directly when a self-registered account is linked (E12).
 TRANSITIONS: dict[Status | None, frozenset[Status]] = {
     None: frozenset({Status.NOT_ENROLLED}),
-    Status.NOT_ENROLLED: frozenset({Status.PENDING}),
+    Status.NOT_ENROLLED: frozenset({Status.PENDING, Status.ENROLLED}),
     Status.PENDING: frozenset({Status.ENROLLED, Status.DECLINED, Status.DEFERRED}),
-    Status.DECLINED: frozenset({Status.PENDING}),
-    Status.DEFERRED: frozenset({Status.PENDING}),
+    Status.DECLINED: frozenset({Status.PENDING, Status.ENROLLED}),
+    Status.DEFERRED: frozenset({Status.PENDING, Status.ENROLLED}),
     Status.ENROLLED: frozenset({Status.UNENROLLED}),
     Status.UNENROLLED: frozenset({Status.ENROLLED}),
 }

@@ -118,3 +118,34 @@ class SecurityDetailsAlreadySubmitted(FailedPrecondition):
 
 class SecurityDetailsMissing(FailedPrecondition):
     reason = "SECURITY_DETAILS_MISSING"
+
+
+class RegistrationTicketNotValid(FailedPrecondition):
+    """A self-registration ticket that is unknown, expired or already completed (E12)."""
+
+    reason = "REGISTRATION_TICKET_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This registration is no longer open. If you finished it, sign in with your username "
+            "and password; otherwise start again from the sign-in page."
+        )
+
+
+class MatchRequestNotFound(NotFound):
+    reason = "MATCH_REQUEST_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("No such match request at this practice. List the open ones again.")
+
+
+class MatchRequestClosed(FailedPrecondition):
+    """The match request was linked to another record already (E12)."""
+
+    reason = "MATCH_REQUEST_CLOSED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This match request is already linked to another record. List the open match "
+            "requests again."
+        )

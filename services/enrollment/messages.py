@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time
+from typing import TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from vestibule.enrollment.v1 import enrollment_pb2 as pb
 
 from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import domain
+from services.enrollment.accounts import Registration
 from services.enrollment.lookup import invitation_state
-from services.enrollment.models import AutoInvitation, Invitation, Patient, Practice
+from services.enrollment.models import AutoInvitation, Invitation, MatchRequest, Patient, Practice
 from services.enrollment.practice_settings import PracticeSettings
 from services.enrollment.schedule import OpeningHours, Weekday
 
@@ -36,6 +38,15 @@ OUTCOMES = {
     "invitation_sent": pb.ENROLL_NOW_OUTCOME_INVITATION_SENT,
     "already_pending": pb.ENROLL_NOW_OUTCOME_ALREADY_PENDING,
 }
+
+
+CodeSent = TypeVar(
+    "CodeSent",
+    pb.SubmitSecurityDetailsResponse,
+    pb.ResendActivationCodeResponse,
+    pb.SubmitRegistrationDetailsResponse,
+    pb.ResendRegistrationCodeResponse,
+)
 
 
 def timestamp(moment: datetime | None) -> Timestamp | None:
@@ -196,3 +207,25 @@ def patient_values(demographics: pb.Demographics, mrn: str, names: list[str]) ->
         else:
             values[name] = ""  # unknown names are refused by the use case
     return values
+
+
+def code_sent(response: type[CodeSent], registration: Registration) -> CodeSent:
+    """The answer of a step that sent a verification code: where it went."""
+    return response(
+        code_channel=registration.code_channel,
+        code_destination_hint=registration.code_destination_hint,
+    )
+
+
+def match_request(row: MatchRequest) -> pb.MatchRequest:
+    """The match request with the demographics the patient gave."""
+    given = row.registration
+    return pb.MatchRequest(
+        match_request_id=row.id,
+        account_id=row.account_id,
+        first_name=given.first_name,
+        last_name=given.last_name,
+        date_of_birth=given.date_of_birth.isoformat(),
+        zip_code=given.zip_code,
+        requested_at=timestamp(row.requested_at),
+    )

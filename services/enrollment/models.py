@@ -1,5 +1,5 @@
 """Enrollment service tables: practices, patients and their status history, invitations,
-activation tickets, the outbox and the audit trail."""
+activation tickets, self-registrations and match requests, the outbox and the audit trail."""
 
 from __future__ import annotations
 
@@ -117,13 +117,10 @@ class Invitation(Base):
     patient: Mapped[Patient] = relationship(lazy="joined")
 
 
-class ActivationTicket(Base):
-    """The short-lived continuation of an activation after ZIP and date of birth matched."""
+class TicketColumns:
+    """A short-lived secret ticket (kept as a hash) that carries a patient from step to step,
+    and the pending account it registered in identity until the code confirms it (E9, E12)."""
 
-    __tablename__ = "activation_tickets"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
     ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     account_id: Mapped[str | None] = mapped_column(String(64))
@@ -131,7 +128,55 @@ class ActivationTicket(Base):
     code_destination_hint: Mapped[str | None] = mapped_column(String(100))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+
+class ActivationTicket(TicketColumns, Base):
+    """The short-lived continuation of an activation after ZIP and date of birth matched."""
+
+    __tablename__ = "activation_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
+
     invitation: Mapped[Invitation] = relationship(lazy="joined")
+
+
+class SelfRegistration(TicketColumns, Base):
+    """A self-registration from the logon page (E12): the demographics the patient gave, kept
+    until the code confirms the account, then linked to the one matching record or left for
+    the practice as a match request."""
+
+    __tablename__ = "self_registrations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    practice_id: Mapped[str] = mapped_column(ForeignKey("practices.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    zip_code: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The record the account was linked to; None until then, and for a match request.
+    patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"))
+
+    practice: Mapped[Practice] = relationship(lazy="joined")
+
+
+class MatchRequest(Base):
+    """A self-registered account no record was linked to (E12): the practice's staff find the
+    patient's record from the demographics given, and may link it."""
+
+    __tablename__ = "match_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    practice_id: Mapped[str] = mapped_column(ForeignKey("practices.id"), index=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("self_registrations.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set when staff link the account to a record; the request is then closed.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"))
+
+    registration: Mapped[SelfRegistration] = relationship(lazy="joined")
 
 
 class AutoInvitation(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -14,10 +15,14 @@ from services.enrollment.models import (
     ActivationTicket,
     AutoInvitation,
     Invitation,
+    MatchRequest,
     Patient,
     Practice,
     StatusChange,
+    TicketColumns,
 )
+
+Ticketed = TypeVar("Ticketed", bound=TicketColumns)
 
 
 def practice_by_key(session: Session, idempotency_key: str) -> Practice | None:
@@ -105,11 +110,10 @@ def supersede_open_invitations(session: Session, patient_id: str) -> None:
     )
 
 
-def ticket_by_hash(session: Session, ticket_hash: str) -> ActivationTicket | None:
+def ticket_by_hash(session: Session, model: type[Ticketed], ticket_hash: str) -> Ticketed | None:
+    """The activation ticket or self-registration (`model`) with this ticket hash, locked."""
     return session.scalars(
-        select(ActivationTicket)
-        .where(ActivationTicket.ticket_hash == ticket_hash)
-        .with_for_update(of=ActivationTicket)
+        select(model).where(model.ticket_hash == ticket_hash).with_for_update(of=model)
     ).first()
 
 
@@ -206,4 +210,38 @@ def invitations_of(session: Session, patient_id: str) -> Sequence[Invitation]:
 def status_change_by_key(session: Session, idempotency_key: str) -> StatusChange | None:
     return session.scalars(
         select(StatusChange).where(StatusChange.idempotency_key == idempotency_key)
+    ).first()
+
+
+def patients_born_on(
+    session: Session, *, practice_id: str, date_of_birth: date
+) -> Sequence[Patient]:
+    """The practice's patients born on that day, locked: the candidates of a self-registration
+    (E12), whose names and ZIP code the rules compare."""
+    return session.scalars(
+        select(Patient)
+        .where(Patient.practice_id == practice_id, Patient.date_of_birth == date_of_birth)
+        .order_by(Patient.id)
+        .with_for_update(of=Patient)
+    ).all()
+
+
+def open_match_requests(session: Session, practice_id: str, limit: int) -> Sequence[MatchRequest]:
+    """Up to `limit` of the practice's match requests no one has resolved, newest first."""
+    return session.scalars(
+        select(MatchRequest)
+        .where(MatchRequest.practice_id == practice_id, MatchRequest.resolved_at.is_(None))
+        .order_by(MatchRequest.requested_at.desc(), MatchRequest.id)
+        .limit(limit)
+    ).all()
+
+
+def match_request_of_practice(
+    session: Session, *, practice_id: str, match_request_id: str
+) -> MatchRequest | None:
+    """The match request if it belongs to the practice (S3), locked for a change."""
+    return session.scalars(
+        select(MatchRequest)
+        .where(MatchRequest.id == match_request_id, MatchRequest.practice_id == practice_id)
+        .with_for_update(of=MatchRequest)
     ).first()

@@ -17,6 +17,7 @@ from services.enrollment.audit import trail
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import LookupUseCases
 from services.enrollment.models import OutboxMessage
+from services.enrollment.registration import RegistrationUseCases
 from services.enrollment.service import EnrollmentUseCases
 from services.enrollment.servicer import EnrollmentServicer
 from services.enrollment.settings import EnrollmentSettings
@@ -42,12 +43,14 @@ def create_server(
     scheduler = BackgroundWorker(
         "enrollment-auto-invites", lambda: use_cases.auto_invites.send_due(database), interval
     )
+    accounts = IdentityAccounts(identity)
     servicer = EnrollmentServicer(
         database,
         use_cases,
-        ActivationUseCases(settings=enrollment_settings, accounts=IdentityAccounts(identity)),
+        ActivationUseCases(settings=enrollment_settings, accounts=accounts),
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
+        RegistrationUseCases(settings=enrollment_settings, accounts=accounts),
     )
     return ServiceHost(
         settings,

@@ -19,9 +19,10 @@ from services.enrollment import (
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
+from services.enrollment.registration import PATIENT_INFORMATION, RegistrationUseCases
 from services.enrollment.service import EnrollmentUseCases
 
-MAX_AUTO_INVITATIONS = 200
+MAX_PAGE_SIZE = 200  # of automatic invitations and match requests
 
 
 class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
@@ -32,12 +33,14 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         activation: ActivationUseCases,
         lookup: LookupUseCases,
         lifecycle: LifecycleUseCases,
+        registration: RegistrationUseCases,
     ) -> None:
         self._database = database
         self._use_cases = use_cases
         self._activation = activation
         self._lookup = lookup
         self._lifecycle = lifecycle
+        self._registration = registration
 
     def CreatePractice(
         self, request: pb.CreatePracticeRequest, context: grpc.ServicerContext
@@ -99,12 +102,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def ListAutoInvitations(
         self, request: pb.ListAutoInvitationsRequest, context: grpc.ServicerContext
     ) -> pb.ListAutoInvitationsResponse:
-        limit = request.page_size or 50
-        if not 1 <= limit <= MAX_AUTO_INVITATIONS:
-            raise InvalidArgument(
-                f"Ask for 1 to {MAX_AUTO_INVITATIONS} at a time.",
-                violations=[FieldViolation("page_size", f"Use 1 to {MAX_AUTO_INVITATIONS}.")],
-            )
+        limit = _page_size(request.page_size)
         with self._database.transaction() as session:
             self._use_cases.get_practice(session, practice_id=request.practice_id)
             rows = auto_invites.listed(
@@ -240,10 +238,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 password=request.password,
                 email=request.email,
             )
-            return pb.SubmitSecurityDetailsResponse(
-                code_channel=registration.code_channel,
-                code_destination_hint=registration.code_destination_hint,
-            )
+            return messages.code_sent(pb.SubmitSecurityDetailsResponse, registration)
 
     def ResendActivationCode(
         self, request: pb.ResendActivationCodeRequest, context: grpc.ServicerContext
@@ -252,10 +247,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             registration = self._activation.resend_activation_code(
                 session, ticket=request.activation_ticket
             )
-            return pb.ResendActivationCodeResponse(
-                code_channel=registration.code_channel,
-                code_destination_hint=registration.code_destination_hint,
-            )
+            return messages.code_sent(pb.ResendActivationCodeResponse, registration)
 
     def CompleteActivation(
         self, request: pb.CompleteActivationRequest, context: grpc.ServicerContext
@@ -283,6 +275,77 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                     for p in patients
                 ]
             )
+
+    def StartRegistration(
+        self, request: pb.StartRegistrationRequest, context: grpc.ServicerContext
+    ) -> pb.StartRegistrationResponse:
+        with self._database.transaction() as session:
+            ticket, practice = self._registration.start(
+                session,
+                practice_id=request.practice_id,
+                information={name: getattr(request, name) for name in PATIENT_INFORMATION},
+            )
+            return pb.StartRegistrationResponse(
+                registration_ticket=ticket, practice_name=practice.name, practice_id=practice.id
+            )
+
+    def SubmitRegistrationDetails(
+        self, request: pb.SubmitRegistrationDetailsRequest, context: grpc.ServicerContext
+    ) -> pb.SubmitRegistrationDetailsResponse:
+        with self._database.transaction() as session:
+            registration = self._registration.submit_security_details(
+                session,
+                ticket=request.registration_ticket,
+                username=request.username,
+                password=request.password,
+                email=request.email,
+                cell_phone=request.cell_phone,
+            )
+            return messages.code_sent(pb.SubmitRegistrationDetailsResponse, registration)
+
+    def ResendRegistrationCode(
+        self, request: pb.ResendRegistrationCodeRequest, context: grpc.ServicerContext
+    ) -> pb.ResendRegistrationCodeResponse:
+        with self._database.transaction() as session:
+            registration = self._registration.resend_code(
+                session, ticket=request.registration_ticket
+            )
+            return messages.code_sent(pb.ResendRegistrationCodeResponse, registration)
+
+    def CompleteRegistration(
+        self, request: pb.CompleteRegistrationRequest, context: grpc.ServicerContext
+    ) -> pb.CompleteRegistrationResponse:
+        with self._database.transaction() as session:
+            account_id, practice = self._registration.complete(
+                session, ticket=request.registration_ticket, code=request.code
+            )
+            return pb.CompleteRegistrationResponse(
+                account_id=account_id, practice_name=practice.name
+            )
+
+    def ListMatchRequests(
+        self, request: pb.ListMatchRequestsRequest, context: grpc.ServicerContext
+    ) -> pb.ListMatchRequestsResponse:
+        limit = _page_size(request.page_size)
+        with self._database.transaction() as session:
+            rows = self._registration.match_requests(
+                session, practice_id=request.practice_id, limit=limit
+            )
+            return pb.ListMatchRequestsResponse(
+                match_requests=[messages.match_request(row) for row in rows]
+            )
+
+    def LinkMatchRequest(
+        self, request: pb.LinkMatchRequestRequest, context: grpc.ServicerContext
+    ) -> pb.LinkMatchRequestResponse:
+        with self._database.transaction() as session:
+            patient = self._registration.link_match_request(
+                session,
+                practice_id=request.practice_id,
+                match_request_id=request.match_request_id,
+                patient_id=request.patient_id,
+            )
+            return pb.LinkMatchRequestResponse(patient=messages.patient(patient))
 
     def SearchPatients(
         self, request: pb.SearchPatientsRequest, context: grpc.ServicerContext
@@ -358,3 +421,14 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             return pb.DeferInvitationResponse(
                 practice_name=patient.practice.name, practice_phone=patient.practice.contact_phone
             )
+
+
+def _page_size(asked: int) -> int:
+    """The page size asked for, 50 when unset; outside 1 to MAX_PAGE_SIZE is refused."""
+    limit = asked or 50
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"Ask for 1 to {MAX_PAGE_SIZE} at a time.",
+            violations=[FieldViolation("page_size", f"Use 1 to {MAX_PAGE_SIZE}.")],
+        )
+    return limit

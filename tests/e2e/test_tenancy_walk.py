@@ -16,10 +16,13 @@ from deploy.local import demo
 from services.common.clients import connect
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import JANE, staff_session
+from tests.e2e.test_self_registration import INFORMATION, self_register
 
 pytestmark = pytest.mark.e2e
 
 PROBE_NAME = "Tenancyprobe"
+# The last name of a self-registration no record of practice A matches: its match request.
+MATCH_PROBE_NAME = "Matchprobe"
 # Signing in and out concerns the caller alone, not any practice's records.
 OWN_SESSION_ROUTES = ("/v1/practice/sessions",)
 # What a route aimed at another practice's record may answer: not found, or input refused.
@@ -73,6 +76,7 @@ def snapshot(stack: Stack, staff: dict[str, str], patient_id: str) -> tuple[obje
             f"/practice/patients/{patient_id}",
             "/practice/staff",
             "/practice/security-policy",
+            "/practice/match-requests",
         )
     )
 
@@ -119,8 +123,21 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
         member["staff_id"]
         for member in stack.api.get("/practice/staff", headers=staff_a).json()["staff"]
     ]
-    secrets_of_a = [patient["patient_id"], PROBE_NAME, "probe@example.com", *staff_ids]
-    targets = {"patient_id": patient["patient_id"], "staff_id": staff_ids[0]}
+    self_register(stack, {**INFORMATION, "last_name": MATCH_PROBE_NAME})
+    [request] = stack.api.get("/practice/match-requests", headers=staff_a).json()["match_requests"]
+    secrets_of_a = [
+        patient["patient_id"],
+        PROBE_NAME,
+        "probe@example.com",
+        *staff_ids,
+        request["match_request_id"],
+        MATCH_PROBE_NAME,
+    ]
+    targets = {
+        "patient_id": patient["patient_id"],
+        "staff_id": staff_ids[0],
+        "match_request_id": request["match_request_id"],
+    }
     before = snapshot(stack, staff_a, patient["patient_id"])
     staff_b = second_practice_admin(stack)
 

@@ -1,8 +1,9 @@
-"""Enrollment domain rules without a database: actions per status, invitation states, MRN."""
+"""Enrollment domain rules without a database: actions per status, invitation states, MRN,
+who a self-registering patient is."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -90,3 +91,60 @@ def test_the_fifth_send_in_thirty_days_waits_for_the_oldest_to_leave_the_window_
 def test_a_send_exactly_thirty_days_old_no_longer_counts_E7():
     sent = [NOW - timedelta(days=30)] + [NOW - timedelta(days=d) for d in (3, 2, 1)]
     assert domain.next_send_allowed(sent, max_sends=4, window=timedelta(days=30), now=NOW) is None
+
+
+RECORD = domain.Demographics(
+    first_name="Jane", last_name="Doe", date_of_birth=date(1984, 3, 7), zip_code="60614-1234"
+)
+
+
+# rule E12
+def test_names_ignore_case_and_surrounding_space_and_zip_codes_compare_five_digits_E12():
+    given = RECORD.changed(first_name=" jANE ", last_name="DOE  ", zip_code="60614")
+    assert domain.same_person(RECORD, given)
+
+
+# rule E12
+@pytest.mark.parametrize(
+    "difference",
+    [
+        {"first_name": "Janet"},
+        {"last_name": "Do"},
+        {"date_of_birth": date(1984, 3, 8)},
+        {"zip_code": "60615"},
+    ],
+)
+def test_any_other_difference_is_another_person_E12(difference):
+    assert not domain.same_person(RECORD, RECORD.changed(**difference))
+
+
+# rule E12
+def test_a_record_without_a_name_matches_no_one_E12():
+    assert not domain.same_person(RECORD.changed(first_name=None), RECORD)
+
+
+# rule E12, E13
+@pytest.mark.parametrize(
+    ("status", "has_account", "linkable"),
+    [
+        (Status.NOT_ENROLLED, False, True),
+        (Status.PENDING, False, True),
+        (Status.DECLINED, False, True),
+        (Status.DEFERRED, False, True),
+        (Status.PENDING, True, False),
+        (Status.ENROLLED, True, False),
+        (Status.UNENROLLED, True, False),
+        (Status.UNENROLLED, False, False),
+    ],
+)
+def test_self_registration_links_a_record_without_account_not_unenrolled_E12_E13(
+    status, has_account, linkable
+):
+    assert domain.linkable_by_self_registration(status, has_account=has_account) is linkable
+
+
+# rule E12, E2
+def test_every_record_self_registration_may_link_may_become_enrolled_E12_E2():
+    for status in Status:
+        if domain.linkable_by_self_registration(status, has_account=False):
+            assert Status.ENROLLED in domain.allowed_next(status)

@@ -1,0 +1,236 @@
+"""Self-registration use cases (E12): from the logon page to an active account, linked to the
+practice's record only when the demographics match exactly one record that can take it;
+otherwise the practice gets a match request. No answer tells the two apart. Each takes a
+session and only flushes; identity is called over gRPC."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.common import context
+from services.common.db import utcnow
+from services.common.errors import FieldViolation
+from services.enrollment import demographics, domain, errors, repository, tickets
+from services.enrollment.accounts import Registration
+from services.enrollment.audit import record_patient_action, trail
+from services.enrollment.models import MatchRequest, Patient, Practice, SelfRegistration
+from services.enrollment.settings import EnrollmentSettings
+
+# The patient information a self-registration needs, all of it.
+PATIENT_INFORMATION = ("first_name", "last_name", "date_of_birth", "zip_code")
+
+
+class RegistrationUseCases:
+    def __init__(self, *, settings: EnrollmentSettings, accounts: tickets.Accounts) -> None:
+        self._settings = settings
+        self._accounts = accounts
+
+    def start(
+        self, session: Session, *, practice_id: str, information: dict[str, str]
+    ) -> tuple[str, Practice]:
+        """Keeps the patient information (checked as staff entries are) and answers a ticket.
+        Nothing is matched before the account is active, so the answer is the same whatever
+        the practice's records hold."""
+        practice = session.get(Practice, practice_id) if practice_id else None
+        if practice is None:
+            raise errors.PracticeNotFound(
+                "No such practice. Choose your practice again from the sign-in page."
+            )
+        clean = _patient_information(information)
+        registration = SelfRegistration(practice_id=practice.id, **clean)
+        ticket = tickets.issue(registration, minutes=self._settings.activation_ticket_minutes)
+        session.add(registration)
+        session.flush()
+        self._audit(session, "registration.start", registration)
+        return ticket, practice
+
+    def submit_security_details(
+        self,
+        session: Session,
+        *,
+        ticket: str,
+        username: str,
+        password: str,
+        email: str,
+        cell_phone: str,
+    ) -> Registration:
+        """Registers the pending account through identity, which sends the code by email, or
+        by SMS when no email is given."""
+        registration = self._open(session, ticket)
+        # A US number may come without its country code, as staff may enter it.
+        phone, violations = demographics.normalize(
+            {"cell_phone": cell_phone}, today=utcnow().date()
+        )
+        if violations:
+            raise errors.InvalidDemographics("Check the cell phone number.", violations=violations)
+        answer = tickets.register(
+            session,
+            self._accounts,
+            registration,
+            idempotency_key=f"registration:{registration.id}",
+            practice_id=registration.practice_id,
+            username=username,
+            password=password,
+            email=email.strip(),
+            cell_phone=str(phone["cell_phone"] or ""),
+        )
+        self._audit(session, "registration.security_details", registration)
+        return answer
+
+    def resend_code(self, session: Session, *, ticket: str) -> Registration:
+        """A new code for the account being registered; the older one stops working."""
+        registration = self._open(session, ticket)
+        answer = tickets.resend_code(session, self._accounts, registration)
+        self._audit(session, "registration.resend_code", registration)
+        return answer
+
+    def complete(self, session: Session, *, ticket: str, code: str) -> tuple[str, Practice]:
+        """Confirms the code; then links the account to the one matching record, or leaves
+        the practice a match request. The answer is the same either way, and again on a
+        retry after success."""
+        registration = tickets.find(session, SelfRegistration, ticket)
+        if registration is not None and registration.completed_at is not None:
+            return registration.account_id or "", registration.practice
+        registration = self._open(session, ticket)
+        account_id = tickets.confirm(self._accounts, registration, code)
+        registration.completed_at = utcnow()
+        patient = _record_to_link(session, registration)
+        if patient is not None:
+            tickets.enroll(session, patient, account_id, "self-registered")
+            # The patient is enrolled now: no invitation of theirs should still look open.
+            repository.supersede_open_invitations(session, patient.id)
+            registration.patient_id = patient.id
+            session.flush()
+            record_patient_action(
+                session, "registration.link", patient, registration_id=registration.id
+            )
+        else:
+            request = MatchRequest(
+                practice_id=registration.practice_id,
+                registration_id=registration.id,
+                account_id=account_id,
+            )
+            session.add(request)
+            session.flush()
+            self._audit(session, "registration.match_request", registration, request.id)
+        return account_id, registration.practice
+
+    def match_requests(
+        self, session: Session, *, practice_id: str, limit: int
+    ) -> list[MatchRequest]:
+        """The practice's open match requests, newest first. They hold PHI: the read is
+        audited with how many came back."""
+        if session.get(Practice, practice_id) is None:
+            raise errors.PracticeNotFound("No such practice.")
+        requests = list(repository.open_match_requests(session, practice_id, limit))
+        trail.record(
+            session,
+            "match_request.list",
+            f"practice:{practice_id}",
+            practice_id=practice_id,
+            details={"results": str(len(requests))},
+        )
+        return requests
+
+    def link_match_request(
+        self, session: Session, *, practice_id: str, match_request_id: str, patient_id: str
+    ) -> Patient:
+        """Staff link the request's account to the record they found: it becomes ENROLLED
+        with who and why, and the request closes. Again for the same record, the same."""
+        request = repository.match_request_of_practice(
+            session, practice_id=practice_id, match_request_id=match_request_id
+        )
+        if request is None:
+            raise errors.MatchRequestNotFound()
+        patient = repository.patient_of_practice(
+            session, practice_id=practice_id, patient_id=patient_id, for_update=True
+        )
+        if patient is None:
+            raise errors.PatientNotFound("No such patient at this practice.")
+        if request.resolved_at is not None:
+            if request.patient_id == patient.id:
+                return patient
+            raise errors.MatchRequestClosed()
+        status = domain.Status(patient.status)
+        if not domain.linkable_by_self_registration(
+            status, has_account=patient.account_id is not None
+        ):
+            raise errors.StatusDoesNotAllow(
+                "Only a record without an account, and not unenrolled, can be linked; this "
+                f"patient is {status.value}. Check that this is the patient's record."
+            )
+        actor = context.current().actor
+        tickets.enroll(session, patient, request.account_id, "matched by the practice", actor=actor)
+        repository.supersede_open_invitations(session, patient.id)
+        request.resolved_at, request.resolved_by, request.patient_id = utcnow(), actor, patient.id
+        session.flush()
+        record_patient_action(session, "match_request.link", patient, match_request_id=request.id)
+        return patient
+
+    @staticmethod
+    def _open(session: Session, ticket: str) -> SelfRegistration:
+        registration = tickets.find(session, SelfRegistration, ticket)
+        if registration is None or not tickets.usable(registration):
+            raise errors.RegistrationTicketNotValid()
+        return registration
+
+    @staticmethod
+    def _audit(
+        session: Session, action: str, registration: SelfRegistration, match_request: str = ""
+    ) -> None:
+        """Records a step on the registration: IDs only, never what the patient typed."""
+        details = {"account_id": registration.account_id or ""}
+        if match_request:
+            details["match_request_id"] = match_request
+        trail.record(
+            session,
+            action,
+            f"registration:{registration.id}",
+            practice_id=registration.practice_id,
+            details={k: v for k, v in details.items() if v},
+        )
+
+
+def _patient_information(information: dict[str, str]) -> dict[str, object]:
+    """The clean patient information; every field is required, and each one missing or wrong
+    is named."""
+    clean, violations = demographics.normalize(
+        {name: information.get(name, "") for name in PATIENT_INFORMATION}, today=utcnow().date()
+    )
+    violations += [
+        FieldViolation(name, f"{domain.FIELD_LABELS[name]} is required.")
+        for name in PATIENT_INFORMATION
+        if name in clean and clean[name] is None
+    ]
+    if violations:
+        raise errors.InvalidDemographics(
+            "Some of your details are missing or not valid; correct the fields listed.",
+            violations=sorted(violations, key=lambda v: PATIENT_INFORMATION.index(v.field)),
+        )
+    return clean
+
+
+def _record_to_link(session: Session, registration: SelfRegistration) -> Patient | None:
+    """The practice's one record matching the registration (E12), when it can take the
+    account; None when none or several match, or the one that does cannot. The candidates
+    are locked, so two registrations cannot both take the same record."""
+    given = domain.Demographics(
+        first_name=registration.first_name,
+        last_name=registration.last_name,
+        date_of_birth=registration.date_of_birth,
+        zip_code=registration.zip_code,
+    )
+    matches = [
+        patient
+        for patient in repository.patients_born_on(
+            session, practice_id=registration.practice_id, date_of_birth=registration.date_of_birth
+        )
+        if domain.same_person(demographics.demographics_of(patient), given)
+    ]
+    if len(matches) != 1:
+        return None
+    [patient] = matches
+    linkable = domain.linkable_by_self_registration(
+        domain.Status(patient.status), has_account=patient.account_id is not None
+    )
+    return patient if linkable else None
