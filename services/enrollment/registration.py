@@ -5,16 +5,23 @@ session and only flushes; identity is called over gRPC."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.common import context
-from services.common.db import utcnow
+from services.common.db import Database, utcnow
 from services.common.errors import FieldViolation
 from services.enrollment import demographics, domain, errors, repository, tickets
 from services.enrollment.accounts import Registration
 from services.enrollment.audit import record_patient_action, trail
 from services.enrollment.models import MatchRequest, Patient, Practice, SelfRegistration
 from services.enrollment.settings import EnrollmentSettings
+
+# An unfinished self-registration's demographics are deleted this long after its ticket ended.
+KEEP_ABANDONED = timedelta(days=1)
+PURGE_BATCH = 200
 
 # The patient information a self-registration needs, all of it.
 PATIENT_INFORMATION = ("first_name", "last_name", "date_of_birth", "zip_code")
@@ -234,3 +241,28 @@ def _record_to_link(session: Session, registration: SelfRegistration) -> Patient
         domain.Status(patient.status), has_account=patient.account_id is not None
     )
     return patient if linkable else None
+
+
+def purge_abandoned(database: Database) -> int:
+    """Deletes a batch of self-registrations never finished, a day after their ticket ended, so
+    the demographics typed in are not kept (X1); returns how many, so a worker runs again at
+    once while there are more. The pending identity account, never activated, holds no PHI."""
+    with database.transaction() as session:
+        ids = session.scalars(
+            select(SelfRegistration.id)
+            .where(
+                SelfRegistration.completed_at.is_(None),
+                SelfRegistration.expires_at < utcnow() - KEEP_ABANDONED,
+            )
+            .limit(PURGE_BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if ids:
+            session.execute(delete(SelfRegistration).where(SelfRegistration.id.in_(ids)))
+            trail.record(
+                session,
+                "registration.purge",
+                "self_registrations",
+                details={"deleted": str(len(ids))},
+            )
+    return len(ids)

@@ -11,6 +11,7 @@ from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.common.worker import BackgroundWorker
+from services.enrollment import registration
 from services.enrollment.accounts import IdentityAccounts
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.audit import trail
@@ -21,6 +22,8 @@ from services.enrollment.registration import RegistrationUseCases
 from services.enrollment.service import EnrollmentUseCases
 from services.enrollment.servicer import EnrollmentServicer
 from services.enrollment.settings import EnrollmentSettings
+
+PURGE_INTERVAL = 600.0  # seconds
 
 
 def create_server(
@@ -59,7 +62,15 @@ def create_server(
         ),
         service_names=[enrollment_pb2.DESCRIPTOR.services_by_name["EnrollmentService"].full_name],
         database=database,
-        workers=[outbox.relay_worker("enrollment", database, interval), scheduler],
+        workers=[
+            outbox.relay_worker("enrollment", database, interval),
+            scheduler,
+            BackgroundWorker(
+                "enrollment-registration-purge",
+                lambda: registration.purge_abandoned(database),
+                PURGE_INTERVAL,
+            ),
+        ],
         channels=[notify, identity],
         audit=trail,
     )

@@ -14,7 +14,8 @@ from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import utcnow
-from services.enrollment.models import AuditRecord
+from services.enrollment import registration
+from services.enrollment.models import AuditRecord, SelfRegistration
 from services.enrollment.server import create_server
 from tests.service.enrollment_helpers import (
     add_patient,
@@ -355,3 +356,16 @@ def test_another_practice_cannot_link_the_match_request_E12_S3(stub, practice, n
         lambda: link(stub, other.practice_id, request.match_request_id, theirs.patient_id)
     )
     assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+# rule E12, X1
+def test_an_abandoned_registration_is_deleted_a_day_after_its_ticket_ends_E12_X1(
+    enrollment, stub, practice, notify, clock
+):
+    register(stub, notify, practice.practice_id, "done@example.com")
+    start(stub, practice.practice_id)  # never finished
+    clock.shift(timedelta(days=1, hours=2))
+    assert registration.purge_abandoned(enrollment.database) == 1
+    with enrollment.database.transaction() as session:
+        kept = session.scalars(select(SelfRegistration)).all()
+    assert [row.completed_at is not None for row in kept] == [True]
