@@ -15,7 +15,7 @@ from services.common.crypto import Keyring
 from services.common.db import Database, utcnow
 from services.common.outbox import backoff
 from services.common.worker import BackgroundWorker
-from services.notify import repository
+from services.notify import repository, undeliverable
 from services.notify.audit import trail
 from services.notify.domain import Channel, DeliveryState, Template, gives_up
 from services.notify.errors import DeliveryFailure
@@ -84,15 +84,25 @@ class Delivery:
             for row in rows:
                 row.leased_until = now + LEASE
         for claim in claims:
-            self._record(claim.notification_id, self._attempt(claim))
+            self._record(claim, *self._attempt(claim))
         return len(claims)
 
-    def _attempt(self, claim: _Claim) -> DeliveryFailure | None:
+    def _attempt(self, claim: _Claim) -> tuple[DeliveryFailure | None, str]:
+        """The attempt's failure, if any, and for a refused recipient the hash it is recorded
+        by (see `undeliverable`)."""
         try:
             recipient = self._keyring.unseal(claim.recipient).decode()
             parameters = json.loads(self._keyring.unseal(claim.parameters))
         except InvalidToken:
-            return DeliveryFailure("sealed content unreadable", permanent=True)
+            return DeliveryFailure("sealed content unreadable", permanent=True), ""
+        failure = self._send(claim, recipient, parameters)
+        if failure is not None and failure.recipient_fault:
+            return failure, undeliverable.address_hash(self._keyring, claim.channel, recipient)
+        return failure, ""
+
+    def _send(
+        self, claim: _Claim, recipient: str, parameters: dict[str, str]
+    ) -> DeliveryFailure | None:
         try:
             if claim.channel is Channel.EMAIL:
                 self._mailer.send(
@@ -124,11 +134,13 @@ class Delivery:
             details={"attempts": str(row.attempts)},
         )
 
-    def _record(self, notification_id: str, failure: DeliveryFailure | None) -> None:
+    def _record(self, claim: _Claim, failure: DeliveryFailure | None, refused_address: str) -> None:
         with self._database.transaction() as session:
-            row = session.get(Notification, notification_id)
+            row = session.get(Notification, claim.notification_id)
             if row is None or row.state != DeliveryState.QUEUED:
                 return
+            if failure is not None and refused_address:
+                undeliverable.record(session, refused_address, claim.channel, failure.reason)
             row.attempts += 1
             row.leased_until = None
             extra = {"notification_id": row.id, "attempts": row.attempts}
@@ -143,6 +155,8 @@ class Delivery:
                 row.state = DeliveryState.FAILED
                 given_up = f"gave up after {row.attempts} attempts; last: {failure.reason}"
                 row.last_error = failure.reason if failure.permanent else given_up
+                if failure.recipient_fault and row.fallback_channel:
+                    undeliverable.fall_back(session, row)
                 _erase(row)
                 self._audit(session, row, "failed")
                 log.error("notification failed for good", extra={**extra, "reason": failure.reason})
@@ -159,3 +173,4 @@ def _erase(row: Notification) -> None:
     """Drops the sealed recipient and parameters: nothing secret stays once the outcome is final."""
     row.recipient = None
     row.parameters = None
+    row.fallback_recipient = None

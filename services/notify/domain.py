@@ -63,6 +63,8 @@ class Request:
     template: Template
     recipient: str
     parameters: Mapping[str, str]
+    # Where to send the same message when the recipient turns out undeliverable (N1).
+    fallback: tuple[Channel, str] | None = None
 
 
 def _recipient_problem(channel: Channel, recipient: str) -> tuple[str, str | None]:
@@ -98,8 +100,11 @@ def validated(
     template: Template | None,
     recipient: str,
     parameters: Mapping[str, str],
+    fallback_channel: Channel | None = None,
+    fallback_recipient: str = "",
 ) -> Request:
-    """The request, normalized; raises InvalidNotification naming every wrong field."""
+    """The request, normalized; raises InvalidNotification naming every wrong field. A
+    fallback, when given, is the other channel and a valid recipient for it."""
     violations: list[FieldViolation] = []
     if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         violations.append(
@@ -115,9 +120,20 @@ def validated(
         violations.append(FieldViolation("template", "Required."))
     else:
         violations += _parameter_problems(template, parameters)
+    fallback = None
+    if fallback_recipient or fallback_channel is not None:
+        if fallback_channel is None or fallback_channel is channel:
+            violations.append(
+                FieldViolation("fallback_channel", "Required with a fallback: the other channel.")
+            )
+        else:
+            fallback_recipient, problem = _recipient_problem(fallback_channel, fallback_recipient)
+            if problem:
+                violations.append(FieldViolation("fallback_recipient", problem))
+            fallback = (fallback_channel, fallback_recipient)
     if violations or channel is None or template is None:
         raise InvalidNotification("Correct the notification request.", violations=violations)
-    return Request(idempotency_key, channel, template, recipient, dict(parameters))
+    return Request(idempotency_key, channel, template, recipient, dict(parameters), fallback)
 
 
 def gives_up(*, attempts: int, max_attempts: int, permanent: bool) -> bool:

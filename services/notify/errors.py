@@ -19,10 +19,12 @@ class DeliveryFailure(Exception):
     """A mail server or SMS provider did not take a message. Never crosses gRPC.
 
     `reason` is stored and logged, so it holds codes only, never recipient data; `permanent`
-    says that no retry can help.
+    says that no retry can help; `recipient_fault` that the address or number itself is
+    undeliverable (a hard bounce, an invalid number), so it is recorded and the fallback used.
     """
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, recipient_fault: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.recipient_fault = recipient_fault

@@ -21,7 +21,9 @@ def classify(error: smtplib.SMTPException | OSError) -> DeliveryFailure:
         codes = [code for code, _ in error.recipients.values()]
         permanent = bool(codes) and all(code >= 500 for code in codes)
         return DeliveryFailure(
-            f"SMTP {max(codes, default=0)}: recipient refused", permanent=permanent
+            f"SMTP {max(codes, default=0)}: recipient refused",
+            permanent=permanent,
+            recipient_fault=permanent,
         )
     if isinstance(error, smtplib.SMTPAuthenticationError):
         # The operator can fix the credentials; the message must not be lost meanwhile (N5).

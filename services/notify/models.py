@@ -37,6 +37,27 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # The same message by the other channel when this recipient is undeliverable (N1): the
+    # channel, and the recipient sealed like `recipient` (erased with it).
+    fallback_channel: Mapped[str | None] = mapped_column(String(10))
+    fallback_recipient: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The notification sent in this one's place, or the one this replaces.
+    fallback_id: Mapped[str | None] = mapped_column(String(32))
+    fallback_of: Mapped[str | None] = mapped_column(String(32))
+
+
+class UndeliverableAddress(Base):
+    """An email address that hard-bounced or a number the SMS provider refused, known only by
+    its keyed hash (X1), with how often and why (codes only)."""
+
+    __tablename__ = "undeliverable_addresses"
+
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_reason: Mapped[str] = mapped_column(String(200))
+    first_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class AuditRecord(AuditRecordColumns, Base):

@@ -26,6 +26,8 @@ def send_notification(
     recipient: str,
     parameters: Mapping[str, str],
     practice_id: str,
+    fallback_channel: Channel | None = None,
+    fallback_recipient: str = "",
 ) -> Notification:
     """Accepts a notification for delivery, its recipient and parameters sealed; `on_accept`
     runs once the transaction commits. A key seen before returns the first notification and
@@ -37,6 +39,8 @@ def send_notification(
         template=template,
         recipient=recipient,
         parameters=parameters,
+        fallback_channel=fallback_channel,
+        fallback_recipient=fallback_recipient,
     )
     earlier = repository.by_idempotency_key(session, request.idempotency_key)
     if earlier is not None:
@@ -49,6 +53,9 @@ def send_notification(
         recipient=keyring.seal(request.recipient.encode()),
         parameters=keyring.seal(json.dumps(dict(request.parameters)).encode()),
     )
+    if request.fallback is not None:
+        notification.fallback_channel = request.fallback[0]
+        notification.fallback_recipient = keyring.seal(request.fallback[1].encode())
     session.add(notification)
     session.flush()
     trail.record(
@@ -67,9 +74,16 @@ def accepted_earlier(session: Session, *, idempotency_key: str) -> Notification 
     return repository.by_idempotency_key(session, idempotency_key)
 
 
-def get_notification(session: Session, *, notification_id: str) -> Notification:
-    """A notification's delivery record (no content)."""
-    notification = session.get(Notification, notification_id) if notification_id else None
+def get_notification(
+    session: Session, *, notification_id: str, idempotency_key: str = ""
+) -> Notification:
+    """A notification's delivery record (no content), by its ID or by the caller's key."""
+    if notification_id:
+        notification = session.get(Notification, notification_id)
+    elif idempotency_key:
+        notification = repository.by_idempotency_key(session, idempotency_key)
+    else:
+        notification = None
     if notification is None:
-        raise NotificationNotFound("No notification has this ID.")
+        raise NotificationNotFound("No notification has this ID or key.")
     return notification

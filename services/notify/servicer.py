@@ -40,6 +40,8 @@ def _notification(row: Notification) -> notify_pb2.Notification:
         state=STATES[DeliveryState(row.state)],
         attempts=row.attempts,
         last_error=row.last_error or "",
+        fallback_notification_id=row.fallback_id or "",
+        fallback_of=row.fallback_of or "",
     )
     message.created_at.FromDatetime(row.created_at)
     if row.sent_at is not None:
@@ -68,6 +70,8 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
                     recipient=request.recipient,
                     parameters=dict(request.parameters),
                     practice_id=request.practice_id,
+                    fallback_channel=CHANNELS_BY_PROTO.get(request.fallback_channel),
+                    fallback_recipient=request.fallback_recipient,
                 )
                 return notify_pb2.SendNotificationResponse(notification=_notification(row))
         except IntegrityError:
@@ -82,5 +86,9 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         self, request: notify_pb2.GetNotificationRequest, context: grpc.ServicerContext
     ) -> notify_pb2.GetNotificationResponse:
         with self._database.transaction() as session:
-            row = service.get_notification(session, notification_id=request.notification_id)
+            row = service.get_notification(
+                session,
+                notification_id=request.notification_id,
+                idempotency_key=request.idempotency_key,
+            )
             return notify_pb2.GetNotificationResponse(notification=_notification(row))

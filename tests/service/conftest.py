@@ -1,15 +1,22 @@
-"""Fixtures of the identity service tests: a notify double, a started identity service and a
-stub for it. Test modules of other services define their own `stub`, which takes precedence."""
+"""Shared fixtures of the service tests. Identity: a notify double, a started identity service
+and a stub for it (test modules of other services define their own `stub` and `notify`, which
+take precedence). Notify: the SMTP sink, the SMS folder, and a starter for notify itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 from vestibule.identity.v1 import identity_pb2_grpc
 
+from deploy.local.mailsink import MailSink
 from services.common.server import ServiceHost
+from services.notify.server import create_server as create_notify_server
+from services.notify.settings import NotifySettings
 from tests.service.test_identity_support import NotifySink, start_identity
 
 
@@ -31,3 +38,28 @@ def identity(notify, start_service, shared_settings) -> ServiceHost:
 def stub(identity) -> Iterator[identity_pb2_grpc.IdentityServiceStub]:
     with grpc.insecure_channel(identity.address) as channel:
         yield identity_pb2_grpc.IdentityServiceStub(channel)
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[MailSink]:
+    """A real SMTP server keeping each message as a file (not started: `sink.start()`)."""
+    sink = MailSink(tmp_path / "mail", port=0)
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def sms_folder(tmp_path: Path) -> Path:
+    return tmp_path / "sms"
+
+
+@pytest.fixture
+def start_notify(start_service, shared_settings, sink, sms_folder) -> Callable[..., ServiceHost]:
+    """Starts notify against the SMTP sink and SMS folder; keywords override its settings."""
+
+    def start(**settings: Any) -> ServiceHost:
+        values = {"smtp_port": sink.port, "sms_folder": sms_folder, **settings}
+        server = partial(create_notify_server, notify_settings=NotifySettings(**values))
+        return start_service("notify", server, shared_settings)
+
+    return start

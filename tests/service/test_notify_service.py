@@ -8,8 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 import pytest
@@ -18,7 +17,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
-from deploy.local.mailsink import MailSink, free_port, read_message
+from deploy.local.mailsink import free_port, read_message
 from services.common.logs import JsonFormatter
 from services.common.migrate import upgrade
 from services.common.settings import ServiceSettings
@@ -49,29 +48,6 @@ def eventually(check: Callable[[], T], timeout: float = 10.0) -> T:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(0.02)
     return result
-
-
-@pytest.fixture
-def sink(tmp_path):
-    sink = MailSink(tmp_path / "mail", port=0)
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def sms_folder(tmp_path):
-    return tmp_path / "sms"
-
-
-@pytest.fixture
-def start_notify(start_service, shared_settings, sink, sms_folder):
-    def start(**settings: Any):
-        values = {"smtp_port": sink.port, "sms_folder": sms_folder, **settings}
-        notify_settings = NotifySettings(**values)
-        server = partial(create_server, notify_settings=notify_settings)
-        return start_service("notify", server, shared_settings)
-
-    return start
 
 
 @pytest.fixture
