@@ -112,6 +112,12 @@ def invitation(message: enrollment_pb2.Invitation) -> schemas.Invitation:
         expires_at=when(message, "expires_at"),
         channels=list(message.channels),
         state=enum_value(enrollment_pb2.InvitationState, message.state),
+        deliveries=[
+            schemas.ChannelDelivery(
+                channel=d.channel, state=d.state, last_error=d.last_error or None
+            )
+            for d in message.deliveries
+        ],
     )
 
 

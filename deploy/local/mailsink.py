@@ -44,10 +44,20 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class _SaveToFolder:
-    """aiosmtpd handler: writes each message whole, then renames it into place."""
+    """aiosmtpd handler: writes each message whole, then renames it into place. An address
+    whose local part starts with "bounce" is refused (550), as a mailbox that does not exist
+    is, so a hard bounce can be seen locally."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address.lower().startswith("bounce"):
+            return "550 5.1.1 Recipient address rejected: no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}.eml"

@@ -52,6 +52,7 @@ from gateway.schemas.auto_invitations import (
 )
 from gateway.schemas.health import Health
 from gateway.schemas.patients import (
+    ChannelDelivery,
     Dashboard,
     Demographics,
     EnrollNow,
@@ -148,6 +149,7 @@ __all__ = [
     "CellPhoneChange",
     "ChangeCodeSent",
     "ChangeConfirmation",
+    "ChannelDelivery",
     "Code",
     "CodeChannel",
     "CodeSent",

@@ -68,14 +68,25 @@ class Patient(BaseModel):
     mrn: str | None = None
 
 
+class ChannelDelivery(BaseModel):
+    """How the invitation's message on one channel is getting on: "relaying", "queued",
+    "sent", "failed" (with why, e.g. a bounce) or "unknown"."""
+
+    channel: str
+    state: str
+    last_error: str | None = None
+
+
 class Invitation(BaseModel):
-    """An invitation sent to a patient."""
+    """An invitation sent to a patient; `deliveries` shows each channel's message where the
+    route lists invitations."""
 
     invitation_id: str
     sent_at: datetime | None
     expires_at: datetime | None
     channels: list[str]
     state: InvitationState | None = None
+    deliveries: list[ChannelDelivery] = []
 
 
 class EnrollNow(_Request):

@@ -70,7 +70,7 @@ class InvitationSender:
                 session,
                 SEND_NOTIFICATION,
                 notify_pb2.SendNotificationRequest(
-                    idempotency_key=f"invitation:{invitation.id}:{channel}",
+                    idempotency_key=notification_key(invitation.id, channel),
                     channel=NOTIFY_CHANNELS[channel],
                     recipient=patient.email if channel == "email" else patient.cell_phone,
                     template=notify_pb2.TEMPLATE_INVITATION,
@@ -79,6 +79,11 @@ class InvitationSender:
                 ),
             )
         return invitation
+
+
+def notification_key(invitation_id: str, channel: str) -> str:
+    """The idempotency key of an invitation's message on one channel, as notify knows it."""
+    return f"invitation:{invitation_id}:{channel}"
 
 
 def throttled_until(session: Session, patient: Patient, now: datetime) -> datetime | None:

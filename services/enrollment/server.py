@@ -15,6 +15,7 @@ from services.enrollment import registration
 from services.enrollment.accounts import IdentityAccounts
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.audit import trail
+from services.enrollment.deliveries import NotifyDeliveries
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import LookupUseCases
 from services.enrollment.models import OutboxMessage
@@ -54,6 +55,7 @@ def create_server(
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
         RegistrationUseCases(settings=enrollment_settings, accounts=accounts),
+        NotifyDeliveries(notify),
     )
     return ServiceHost(
         settings,

@@ -17,6 +17,7 @@ from services.enrollment import (
     responses,
 )
 from services.enrollment.activation import ActivationUseCases
+from services.enrollment.deliveries import NotifyDeliveries
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
 from services.enrollment.registration import PATIENT_INFORMATION, RegistrationUseCases
@@ -34,6 +35,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         lookup: LookupUseCases,
         lifecycle: LifecycleUseCases,
         registration: RegistrationUseCases,
+        deliveries: NotifyDeliveries,
     ) -> None:
         self._database = database
         self._use_cases = use_cases
@@ -41,6 +43,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self._lookup = lookup
         self._lifecycle = lifecycle
         self._registration = registration
+        self._deliveries = deliveries
 
     def CreatePractice(
         self, request: pb.CreatePracticeRequest, context: grpc.ServicerContext
@@ -370,9 +373,12 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             invitations = self._lookup.list_invitations(
                 session, practice_id=request.practice_id, patient_id=request.patient_id
             )
-            return pb.ListInvitationsResponse(
-                invitations=[messages.invitation(i) for i in invitations]
-            )
+        answer = pb.ListInvitationsResponse()
+        for invitation in invitations:
+            message = answer.invitations.add()
+            message.CopyFrom(messages.invitation(invitation))
+            message.deliveries.extend(self._deliveries.of(invitation))
+        return answer
 
     def Unenroll(
         self, request: pb.UnenrollRequest, context: grpc.ServicerContext
