@@ -19,6 +19,7 @@ from gateway.routes import (
     patient,
     practice,
     practice_settings,
+    preferences,
     registration,
     reports,
     staff,
@@ -52,6 +53,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(practice_settings.router)
     app.include_router(auto_invitations.router)
     app.include_router(reports.router)
+    app.include_router(preferences.router)
     app.include_router(patient.router)
     app.include_router(registration.patient_router)
     app.include_router(registration.practice_router)

@@ -9,6 +9,7 @@ from fastapi import Request
 from vestibule.audit.v1 import audit_pb2_grpc
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2_grpc
+from vestibule.notify.v1 import notify_pb2_grpc
 from vestibule.proxy.v1 import proxy_pb2_grpc
 
 from services.common.clients import connect
@@ -23,6 +24,7 @@ class Clients:
     identity: identity_pb2_grpc.IdentityServiceStub
     enrollment: enrollment_pb2_grpc.EnrollmentServiceStub
     proxy: proxy_pb2_grpc.ProxyServiceStub
+    notify: notify_pb2_grpc.NotifyServiceStub
     # Every service's audit trail, by service name.
     audit: dict[str, audit_pb2_grpc.AuditServiceStub]
     channels: tuple[grpc.Channel, ...]
@@ -38,6 +40,7 @@ class Clients:
             identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             enrollment=enrollment_pb2_grpc.EnrollmentServiceStub(channels["enrollment"]),
             proxy=proxy_pb2_grpc.ProxyServiceStub(channels["proxy"]),
+            notify=notify_pb2_grpc.NotifyServiceStub(channels["notify"]),
             audit={name: audit_pb2_grpc.AuditServiceStub(ch) for name, ch in channels.items()},
             channels=tuple(channels.values()),
         )

@@ -72,6 +72,7 @@ from gateway.schemas.practice_settings import (
     PracticeSettings,
     PracticeSettingsUpdate,
 )
+from gateway.schemas.preferences import PracticePreference, Preferences, PreferenceUpdate
 from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.registration import (
     MatchRequest,
@@ -201,8 +202,11 @@ __all__ = [
     "PermissionName",
     "PermissionsUpdate",
     "Phone",
+    "PracticePreference",
     "PracticeSettings",
     "PracticeSettingsUpdate",
+    "PreferenceUpdate",
+    "Preferences",
     "ProblemDocument",
     "RecordActivity",
     "RecordActivityList",

@@ -28,6 +28,31 @@ class Template(StrEnum):
     ACCOUNT_NOTICE = "account_notice"
 
 
+class PreferredMethod(StrEnum):
+    """How a person wants a practice's communications to reach them (M5, N4)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    BOTH = "both"
+
+
+def channels_for(
+    method: PreferredMethod, *, email: str | None, cell_phone: str | None
+) -> list[tuple[Channel, str]]:
+    """Where a communication goes (N4): the preferred channels that have an address, or, when
+    none of them has one, whichever the person has, so it still reaches them."""
+    wanted = {
+        PreferredMethod.EMAIL: [Channel.EMAIL],
+        PreferredMethod.SMS: [Channel.SMS],
+        PreferredMethod.BOTH: [Channel.EMAIL, Channel.SMS],
+    }[method]
+    known = {Channel.EMAIL: email, Channel.SMS: cell_phone}
+    chosen = [(channel, known[channel]) for channel in wanted if known[channel]]
+    if chosen:
+        return chosen  # type: ignore[return-value]
+    return [(channel, address) for channel, address in known.items() if address]
+
+
 class DeliveryState(StrEnum):
     QUEUED = "queued"
     SENT = "sent"

@@ -60,6 +60,20 @@ class UndeliverableAddress(Base):
     last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class CommunicationPreference(Base):
+    """How an account wants a practice's communications (M5, N4): by email, SMS or both, and
+    to which email when not its account email (kept sealed). Account notices ignore it (I6)."""
+
+    __tablename__ = "communication_preferences"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    practice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # A `domain.PreferredMethod` value.
+    method: Mapped[str] = mapped_column(String(10))
+    email: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class AuditRecord(AuditRecordColumns, Base):
     __tablename__ = "audit_records"
 

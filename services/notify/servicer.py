@@ -10,8 +10,8 @@ from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
 from services.common.crypto import Keyring
 from services.common.db import Database
-from services.notify import service
-from services.notify.domain import Channel, DeliveryState, Template
+from services.notify import preferences, service
+from services.notify.domain import Channel, DeliveryState, PreferredMethod, Template
 from services.notify.models import Notification
 
 CHANNELS = {
@@ -23,6 +23,12 @@ TEMPLATES = {
     Template.VERIFICATION_CODE: notify_pb2.TEMPLATE_VERIFICATION_CODE,
     Template.ACCOUNT_NOTICE: notify_pb2.TEMPLATE_ACCOUNT_NOTICE,
 }
+METHODS = {
+    PreferredMethod.EMAIL: notify_pb2.PREFERRED_METHOD_EMAIL,
+    PreferredMethod.SMS: notify_pb2.PREFERRED_METHOD_SMS,
+    PreferredMethod.BOTH: notify_pb2.PREFERRED_METHOD_BOTH,
+}
+METHODS_BY_PROTO = {value: key for key, value in METHODS.items()}
 STATES = {
     DeliveryState.QUEUED: notify_pb2.DELIVERY_STATE_QUEUED,
     DeliveryState.SENT: notify_pb2.DELIVERY_STATE_SENT,
@@ -92,3 +98,42 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
             return notify_pb2.GetNotificationResponse(notification=_notification(row))
+
+    def GetCommunicationPreferences(
+        self, request: notify_pb2.GetCommunicationPreferencesRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.GetCommunicationPreferencesResponse:
+        with self._database.transaction() as session:
+            found = preferences.preferences(
+                session,
+                self._keyring,
+                account_id=request.account_id,
+                practice_ids=list(request.practice_ids),
+            )
+        return notify_pb2.GetCommunicationPreferencesResponse(
+            preferences=[_preference(p) for p in found]
+        )
+
+    def SetCommunicationPreference(
+        self, request: notify_pb2.SetCommunicationPreferenceRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.SetCommunicationPreferenceResponse:
+        with self._database.transaction() as session:
+            saved = preferences.set_preference(
+                session,
+                self._keyring,
+                account_id=request.account_id,
+                practice_id=request.practice_id,
+                method=METHODS_BY_PROTO.get(request.method),
+                email=request.email,
+            )
+        return notify_pb2.SetCommunicationPreferenceResponse(preference=_preference(saved))
+
+
+def _preference(preference: preferences.Preference) -> notify_pb2.CommunicationPreference:
+    message = notify_pb2.CommunicationPreference(
+        practice_id=preference.practice_id,
+        method=METHODS[preference.method],
+        email=preference.email,
+    )
+    if preference.updated_at is not None:
+        message.updated_at.FromDatetime(preference.updated_at)
+    return message
