@@ -1,9 +1,12 @@
-"""Undeliverable recipients over real gRPC on SQLite and PostgreSQL (N1, N5, X1): a hard bounce
-is recorded per address, and the message goes out again by the fallback channel."""
+"""Delivery that loses nothing, over real gRPC on SQLite and PostgreSQL (N1, N5, X1): a hard
+bounce is recorded per address and the message goes out again by the fallback channel; a
+message held by a worker that died is sent once its lease ends."""
 
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 
 import grpc
 import pytest
@@ -12,6 +15,9 @@ from sqlalchemy import select
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
 from deploy.local.mailsink import free_port
+from services.common.db import utcnow
+from services.notify import delivery, service
+from services.notify.domain import Channel, Template
 from services.notify.models import UndeliverableAddress
 from tests.service.test_notify_service import (
     EMAIL,
@@ -83,3 +89,30 @@ def test_the_calling_service_reads_the_status_by_its_own_key_N5(stub):
     request = notify_pb2.GetNotificationRequest(idempotency_key="invitation:abc:email")
     found = stub.GetNotification(request, timeout=5).notification
     assert found.notification_id == accepted.notification_id
+
+
+# rule N5
+def test_a_message_held_by_a_worker_that_died_is_sent_once_its_lease_ends_N5(
+    start_notify, sink, clock, shared_settings
+):
+    sink.start()
+    host = start_notify()
+    with host.database.transaction() as session:
+        held = service.send_notification(
+            session,
+            keyring=shared_settings.keyring(),
+            on_accept=lambda: None,
+            idempotency_key="held-1",
+            channel=Channel.EMAIL,
+            template=Template.VERIFICATION_CODE,
+            recipient=EMAIL,
+            parameters={"code": "123456", "minutes_valid": "10"},
+            practice_id="",
+        )
+        held.leased_until = utcnow() + delivery.LEASE  # claimed, then the worker died
+    time.sleep(0.5)  # ten polls of the running worker, which must leave it alone
+    assert sink.messages() == []
+    clock.shift(delivery.LEASE + timedelta(seconds=1))
+    assert len(eventually(sink.messages)) == 1
+    with grpc.insecure_channel(host.address) as channel:
+        assert sent(notify_pb2_grpc.NotifyServiceStub(channel), held.id).attempts == 1
