@@ -26,7 +26,7 @@ from tests.service.test_identity_support import (
 )
 
 WRONG = "Not-The-Password-1"
-# Longer than the longest slow-down before the lock (64 seconds after the ninth failure).
+# Longer than the longest slow-down before the lock (32 seconds after the ninth failure).
 PAST_ANY_SLOWDOWN = timedelta(seconds=65)
 LOCK = timedelta(minutes=15)
 
@@ -51,11 +51,11 @@ def _wrong_passwords(stub, clock, count: int, username: str = "JaneDoe", **field
 
 # rule I11
 def test_a_wrong_password_after_the_third_makes_the_next_try_wait_I11(stub, account_id, clock):
-    _wrong_passwords(stub, clock, 9)  # the ninth makes the next wait 64 seconds
+    _wrong_passwords(stub, clock, 9)  # the ninth makes the next wait 32 seconds
     paused = _refused(stub, password=PASSWORD)
     assert paused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert timedelta(seconds=60) < retry_delay(paused) <= timedelta(seconds=64)
-    clock.shift(timedelta(seconds=65))
+    assert timedelta(seconds=28) < retry_delay(paused) <= timedelta(seconds=32)
+    clock.shift(timedelta(seconds=33))
     assert sign_in(stub).account.account_id == account_id
 
 
@@ -69,7 +69,7 @@ def test_an_unknown_username_slows_down_exactly_like_a_known_one_I11_X3(stub, ac
     assert known.code() == unknown.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert error_info(known) == error_info(unknown)
     for paused in (known, unknown):
-        assert timedelta(seconds=60) < retry_delay(paused) <= timedelta(seconds=64)
+        assert timedelta(seconds=28) < retry_delay(paused) <= timedelta(seconds=32)
         assert paused.details().startswith("Too many wrong passwords or codes in a row.")
 
 
