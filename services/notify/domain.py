@@ -54,6 +54,11 @@ TEMPLATE_PARAMETERS: Mapping[Template, Parameters] = {
 }
 
 
+# The names the shared layout reads: the header's name and logo, the footer's phone. Notify
+# fills them itself; a request that sends one is refused like any unknown parameter.
+LAYOUT_PARAMETERS = frozenset({"brand_name", "brand_phone", "brand_logo_url"})
+
+
 @dataclass(frozen=True)
 class Request:
     """A notification request that passed validation; `recipient` is normalized."""
