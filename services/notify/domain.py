@@ -23,9 +23,19 @@ class Channel(StrEnum):
 
 
 class Template(StrEnum):
+    """The messages notify sends; each is a folder of `templates/`."""
+
     INVITATION = "invitation"
     VERIFICATION_CODE = "verification_code"
+    # Account activity notices (I6), "unenrolled" (E13) among them.
     ACCOUNT_NOTICE = "account_notice"
+    GUARDIAN_INVITATION = "guardian_invitation"
+    REPRESENTATIVE_INVITATION = "representative_invitation"
+    USERNAME_REMINDER = "username_reminder"
+    PASSWORD_RESET_LINK = "password_reset_link"  # noqa: S105 - a template name, not a password
+    PRACTICE_TOKEN_NOTICE = "practice_token_notice"  # noqa: S105 - a template name, not a token
+    AGE_OUT_PATIENT = "age_out_patient"
+    AGE_OUT_GUARDIAN = "age_out_guardian"
 
 
 class DeliveryState(StrEnum):
@@ -42,17 +52,38 @@ class Parameters:
     optional: frozenset[str] = field(default_factory=frozenset)
 
 
+PRACTICE = frozenset({"practice_name"})
+PRACTICE_CONTACT = frozenset({"practice_phone"})
+PROXY_INVITATION = frozenset(
+    {"practice_name", "first_name", "patient_first_name", "activation_url", "expires_on"}
+)
+AGE_OUT = frozenset({"practice_name", "first_name", "access_ends_on"})
+
+# Messages carry no clinical data and the least PHI that does the job: a first name, never a
+# last name, date of birth, address or age. Subjects name no person (mail systems log them).
 TEMPLATE_PARAMETERS: Mapping[Template, Parameters] = {
     Template.INVITATION: Parameters(
         required=frozenset({"practice_name", "first_name", "activation_url", "expires_on"}),
-        optional=frozenset({"practice_phone"}),
+        optional=PRACTICE_CONTACT,
     ),
     Template.VERIFICATION_CODE: Parameters(required=frozenset({"code", "minutes_valid"})),
     Template.ACCOUNT_NOTICE: Parameters(
-        required=frozenset({"notice"}), optional=frozenset({"practice_name", "lock_minutes"})
+        required=frozenset({"notice"}),
+        optional=PRACTICE | PRACTICE_CONTACT | {"lock_minutes"},
+    ),
+    Template.GUARDIAN_INVITATION: Parameters(required=PROXY_INVITATION, optional=PRACTICE_CONTACT),
+    Template.REPRESENTATIVE_INVITATION: Parameters(
+        required=PROXY_INVITATION, optional=PRACTICE_CONTACT
+    ),
+    Template.USERNAME_REMINDER: Parameters(required=frozenset({"username"})),
+    Template.PASSWORD_RESET_LINK: Parameters(required=frozenset({"reset_url", "minutes_valid"})),
+    # The token itself is given by the practice in person or by phone, never sent.
+    Template.PRACTICE_TOKEN_NOTICE: Parameters(required=PRACTICE, optional=PRACTICE_CONTACT),
+    Template.AGE_OUT_PATIENT: Parameters(required=AGE_OUT, optional=PRACTICE_CONTACT),
+    Template.AGE_OUT_GUARDIAN: Parameters(
+        required=AGE_OUT | {"patient_first_name"}, optional=PRACTICE_CONTACT
     ),
 }
-
 
 # The names the shared layout reads: the header's name and logo, the footer's phone. Notify
 # fills them itself; a request that sends one is refused like any unknown parameter.
