@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -118,12 +119,38 @@ def _recipient_problem(channel: Channel, recipient: str) -> tuple[str, str | Non
     return recipient, None
 
 
+def is_https_link(value: str) -> bool:
+    """Whether `value` is an absolute https URL with a host, without credentials or white space:
+    a link a message may carry (X4), never `javascript:` or plain http."""
+    if any(not character.isprintable() or character.isspace() for character in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and parts.username is None
+        and parts.password is None
+    )
+
+
 def _parameter_problems(template: Template, parameters: Mapping[str, str]) -> list[FieldViolation]:
     expected = TEMPLATE_PARAMETERS[template]
     missing = sorted(name for name in expected.required if not parameters.get(name, "").strip())
     unknown = sorted(set(parameters) - expected.required - expected.optional)
+    links = sorted(
+        name
+        for name in (expected.required | expected.optional) & set(parameters)
+        if name.endswith("_url")
+        and parameters[name].strip()
+        and not is_https_link(parameters[name])
+    )
     problems = [(name, "Required by this template.") for name in missing]
     problems += [(name, "Not a parameter of this template.") for name in unknown]
+    problems += [(name, "Give an https:// link.") for name in links]
     return [FieldViolation(f"parameters.{name}", description) for name, description in problems]
 
 

@@ -96,6 +96,25 @@ def test_every_template_names_an_unknown_parameter_N1(template):
     assert violations(template=template, parameters=parameters) == ["parameters.last_name"]
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://portal.example.org/reset#token=t",
+        "javascript:alert(1)",
+        "https://user:pw@portal.example.org/reset",
+        "https:///reset",
+        "https://portal.example.org/re set",
+        "https://portal.example.org:port/reset",
+    ],
+)
+# rule I8 X4
+def test_a_link_parameter_must_be_an_https_link_I8_X4(link):
+    parameters = {"reset_url": link, "minutes_valid": "30"}
+    assert violations(template=Template.PASSWORD_RESET_LINK, parameters=parameters) == [
+        "parameters.reset_url"
+    ]
+
+
 # rule N1
 def test_callers_cannot_set_the_layouts_branding_parameters_N1():
     parameters = {**required(Template.INVITATION), "brand_logo_url": "https://x.example/l.png"}
