@@ -1,4 +1,5 @@
-"""Notify rules: channels, templates, parameters, recipients, delivery states (N1, N2, N5)."""
+"""Notify rules: channels, templates, parameters, recipients, practice branding, delivery states
+(N1, N2, N5)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from services.common.errors import FieldViolation
-from services.notify.errors import InvalidNotification
+from services.notify.errors import InvalidBranding, InvalidNotification
 
 # Printable ASCII without spaces: the key travels in a mail header and must not break it.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -181,6 +182,82 @@ def validated(
     if violations or channel is None or template is None:
         raise InvalidNotification("Correct the notification request.", violations=violations)
     return Request(idempotency_key, channel, template, recipient, dict(parameters))
+
+
+MAX_PRACTICE_ID = 64
+MAX_DISPLAY_NAME = 200
+MAX_CONTACT_PHONE = 40
+MAX_LOGO_URL = 500
+# Phone numbers written without a country code are read as North American.
+PHONE_REGION = "US"
+
+
+@dataclass(frozen=True)
+class Branding:
+    """How a practice appears in the messages sent for it. An empty field sets nothing: the
+    caller's practice_name and practice_phone show instead, and the header has no logo."""
+
+    display_name: str = ""
+    contact_phone: str = ""
+    logo_url: str = ""
+
+
+def _is_phone(value: str) -> bool:
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+def validated_branding(
+    *, practice_id: str, display_name: str, contact_phone: str, logo_url: str
+) -> Branding:
+    """The branding, trimmed (the phone as the practice writes it); raises InvalidBranding
+    naming every wrong field."""
+    display_name, contact_phone, logo_url = (
+        " ".join(value.split()) for value in (display_name, contact_phone, logo_url)
+    )
+    problems = []
+    if not practice_id.strip() or len(practice_id) > MAX_PRACTICE_ID:
+        problems.append(("practice_id", f"Required: the practice's ID, {MAX_PRACTICE_ID} at most."))
+    if len(display_name) > MAX_DISPLAY_NAME or not display_name.isprintable():
+        problems.append(("display_name", f"Use one line of at most {MAX_DISPLAY_NAME} characters."))
+    if contact_phone and (len(contact_phone) > MAX_CONTACT_PHONE or not _is_phone(contact_phone)):
+        problems.append(("contact_phone", "Give a valid phone number, e.g. (415) 555-0100."))
+    if logo_url and (len(logo_url) > MAX_LOGO_URL or not is_https_link(logo_url)):
+        problems.append(
+            ("logo_url", f"Give an https:// link of at most {MAX_LOGO_URL} characters.")
+        )
+    if problems:
+        raise InvalidBranding(
+            "Fix the fields named and save the branding again; nothing was changed.",
+            violations=[FieldViolation(name, description) for name, description in problems],
+        )
+    return Branding(display_name, contact_phone, logo_url)
+
+
+def branded(
+    template: Template, parameters: Mapping[str, str], branding: Branding
+) -> dict[str, str]:
+    """The parameters to render with. Branding wins: where the practice set a display name or a
+    phone, it replaces the caller's practice_name and practice_phone in the templates that take
+    them, so a message names the practice one way throughout. The layout gets the name, phone
+    and logo the practice set."""
+    names = TEMPLATE_PARAMETERS[template].required | TEMPLATE_PARAMETERS[template].optional
+    result = dict(parameters)
+    for name, value in (
+        ("practice_name", branding.display_name),
+        ("practice_phone", branding.contact_phone),
+    ):
+        if value and name in names:
+            result[name] = value
+    layout = {
+        "brand_name": branding.display_name,
+        "brand_phone": branding.contact_phone,
+        "brand_logo_url": branding.logo_url,
+    }
+    return result | {name: value for name, value in layout.items() if value}
 
 
 def gives_up(*, attempts: int, max_attempts: int, permanent: bool) -> bool:

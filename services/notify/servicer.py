@@ -12,7 +12,7 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.notify import service
 from services.notify.domain import Channel, DeliveryState, Template
-from services.notify.models import Notification
+from services.notify.models import Notification, PracticeBranding
 
 CHANNELS = {
     Channel.EMAIL: notify_pb2.CHANNEL_EMAIL,
@@ -54,6 +54,19 @@ def _notification(row: Notification) -> notify_pb2.Notification:
     return message
 
 
+def _branding(row: PracticeBranding | None) -> notify_pb2.PracticeBranding:
+    if row is None:
+        return notify_pb2.PracticeBranding()
+    message = notify_pb2.PracticeBranding(
+        display_name=row.display_name,
+        contact_phone=row.contact_phone,
+        logo_url=row.logo_url,
+        updated_by=row.updated_by,
+    )
+    message.updated_at.FromDatetime(row.updated_at)
+    return message
+
+
 class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
     def __init__(self, database: Database, keyring: Keyring, on_accept: Callable[[], None]) -> None:
         self._database = database
@@ -91,3 +104,30 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         with self._database.transaction() as session:
             row = service.get_notification(session, notification_id=request.notification_id)
             return notify_pb2.GetNotificationResponse(notification=_notification(row))
+
+    def SetPracticeBranding(
+        self, request: notify_pb2.SetPracticeBrandingRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.SetPracticeBrandingResponse:
+        def set_branding() -> notify_pb2.SetPracticeBrandingResponse:
+            with self._database.transaction() as session:
+                row = service.set_practice_branding(
+                    session,
+                    practice_id=request.practice_id,
+                    display_name=request.branding.display_name,
+                    contact_phone=request.branding.contact_phone,
+                    logo_url=request.branding.logo_url,
+                )
+                return notify_pb2.SetPracticeBrandingResponse(branding=_branding(row))
+
+        try:
+            return set_branding()
+        except IntegrityError:
+            # A concurrent request set the practice's first branding; this one now changes it.
+            return set_branding()
+
+    def GetPracticeBranding(
+        self, request: notify_pb2.GetPracticeBrandingRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.GetPracticeBrandingResponse:
+        with self._database.transaction() as session:
+            row = service.get_practice_branding(session, practice_id=request.practice_id)
+            return notify_pb2.GetPracticeBrandingResponse(branding=_branding(row))
