@@ -73,6 +73,33 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         self._keyring = keyring
         self._on_accept = on_accept
 
+    def SetPracticeBranding(
+        self, request: notify_pb2.SetPracticeBrandingRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.SetPracticeBrandingResponse:
+        def set_branding() -> notify_pb2.SetPracticeBrandingResponse:
+            with self._database.transaction() as session:
+                row = service.set_practice_branding(
+                    session,
+                    practice_id=request.practice_id,
+                    display_name=request.branding.display_name,
+                    contact_phone=request.branding.contact_phone,
+                    logo_url=request.branding.logo_url,
+                )
+                return notify_pb2.SetPracticeBrandingResponse(branding=_branding(row))
+
+        try:
+            return set_branding()
+        except IntegrityError:
+            # A concurrent request set the practice's first branding; this one now changes it.
+            return set_branding()
+
+    def GetPracticeBranding(
+        self, request: notify_pb2.GetPracticeBrandingRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.GetPracticeBrandingResponse:
+        with self._database.transaction() as session:
+            row = service.get_practice_branding(session, practice_id=request.practice_id)
+            return notify_pb2.GetPracticeBrandingResponse(branding=_branding(row))
+
     def SendNotification(
         self, request: notify_pb2.SendNotificationRequest, context: grpc.ServicerContext
     ) -> notify_pb2.SendNotificationResponse:
@@ -104,30 +131,3 @@ class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
         with self._database.transaction() as session:
             row = service.get_notification(session, notification_id=request.notification_id)
             return notify_pb2.GetNotificationResponse(notification=_notification(row))
-
-    def SetPracticeBranding(
-        self, request: notify_pb2.SetPracticeBrandingRequest, context: grpc.ServicerContext
-    ) -> notify_pb2.SetPracticeBrandingResponse:
-        def set_branding() -> notify_pb2.SetPracticeBrandingResponse:
-            with self._database.transaction() as session:
-                row = service.set_practice_branding(
-                    session,
-                    practice_id=request.practice_id,
-                    display_name=request.branding.display_name,
-                    contact_phone=request.branding.contact_phone,
-                    logo_url=request.branding.logo_url,
-                )
-                return notify_pb2.SetPracticeBrandingResponse(branding=_branding(row))
-
-        try:
-            return set_branding()
-        except IntegrityError:
-            # A concurrent request set the practice's first branding; this one now changes it.
-            return set_branding()
-
-    def GetPracticeBranding(
-        self, request: notify_pb2.GetPracticeBrandingRequest, context: grpc.ServicerContext
-    ) -> notify_pb2.GetPracticeBrandingResponse:
-        with self._database.transaction() as session:
-            row = service.get_practice_branding(session, practice_id=request.practice_id)
-            return notify_pb2.GetPracticeBrandingResponse(branding=_branding(row))
