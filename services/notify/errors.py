@@ -9,6 +9,12 @@ class InvalidNotification(InvalidArgument):
     reason = "INVALID_NOTIFICATION"
 
 
+class InvalidBranding(InvalidArgument):
+    """A practice's branding has a wrong field; violations name them."""
+
+    reason = "INVALID_BRANDING"
+
+
 class NotificationNotFound(NotFound):
     """No notification has the given ID."""
 

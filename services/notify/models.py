@@ -74,6 +74,21 @@ class CommunicationPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class PracticeBranding(Base):
+    """How a practice appears in the messages sent for it: the name and logo heading each email,
+    the phone in its footer. Not PHI; an empty field sets nothing."""
+
+    __tablename__ = "practice_branding"
+
+    practice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    logo_url: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Who last set it ("staff:<id>", "system").
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+
+
 class AuditRecord(AuditRecordColumns, Base):
     __tablename__ = "audit_records"
 

@@ -1,4 +1,5 @@
-"""Renders notification templates from the files in `templates/` (HTML autoescaped)."""
+"""Renders notification templates from the files in `templates/` (HTML autoescaped), each
+email inside the shared layout (`_layout.html`, `_layout.txt`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notify.domain import TEMPLATE_PARAMETERS, Template
+from services.notify.domain import LAYOUT_PARAMETERS, TEMPLATE_PARAMETERS, Template
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -26,7 +27,9 @@ class Renderer:
     """Renders `templates/<template>/{subject.txt, email.txt, email.html, sms.txt}`.
 
     Optional parameters not given render as blank (test them with `{% if name %}`); any other
-    undefined name raises, so a template never goes out with a silent gap.
+    undefined name raises, so a template never goes out with a silent gap. The layout's header
+    and footer show the branding parameters, else the template's `practice_name` and
+    `practice_phone`.
     """
 
     def __init__(self, folder: Path = TEMPLATES_DIR) -> None:
@@ -39,7 +42,10 @@ class Renderer:
         )
 
     def _render(self, template: Template, part: str, parameters: Mapping[str, str]) -> str:
-        context = dict.fromkeys(TEMPLATE_PARAMETERS[template].optional, "") | dict(parameters)
+        blanks = TEMPLATE_PARAMETERS[template].optional | LAYOUT_PARAMETERS
+        context = dict.fromkeys(blanks, "") | dict(parameters)
+        context["brand_name"] = context["brand_name"] or context.get("practice_name", "")
+        context["brand_phone"] = context["brand_phone"] or context.get("practice_phone", "")
         return self._env.get_template(f"{template}/{part}").render(context)
 
     def email(self, template: Template, parameters: Mapping[str, str]) -> Email:

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.notify.domain import DeliveryState
-from services.notify.models import Notification
+from services.notify.models import Notification, PracticeBranding
 
 
 def by_idempotency_key(session: Session, key: str) -> Notification | None:
@@ -29,3 +29,10 @@ def due(session: Session, *, now: datetime, limit: int) -> Sequence[Notification
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+
+
+def practice_branding(
+    session: Session, practice_id: str, *, for_update: bool = False
+) -> PracticeBranding | None:
+    """The practice's branding, if it set one; `for_update` locks the row for a change."""
+    return session.get(PracticeBranding, practice_id, with_for_update=for_update)

@@ -12,7 +12,7 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.notify import preferences, service
 from services.notify.domain import Channel, DeliveryState, PreferredMethod, Template
-from services.notify.models import Notification
+from services.notify.models import Notification, PracticeBranding
 
 CHANNELS = {
     Channel.EMAIL: notify_pb2.CHANNEL_EMAIL,
@@ -22,6 +22,13 @@ TEMPLATES = {
     Template.INVITATION: notify_pb2.TEMPLATE_INVITATION,
     Template.VERIFICATION_CODE: notify_pb2.TEMPLATE_VERIFICATION_CODE,
     Template.ACCOUNT_NOTICE: notify_pb2.TEMPLATE_ACCOUNT_NOTICE,
+    Template.GUARDIAN_INVITATION: notify_pb2.TEMPLATE_GUARDIAN_INVITATION,
+    Template.REPRESENTATIVE_INVITATION: notify_pb2.TEMPLATE_REPRESENTATIVE_INVITATION,
+    Template.USERNAME_REMINDER: notify_pb2.TEMPLATE_USERNAME_REMINDER,
+    Template.PASSWORD_RESET_LINK: notify_pb2.TEMPLATE_PASSWORD_RESET_LINK,
+    Template.PRACTICE_TOKEN_NOTICE: notify_pb2.TEMPLATE_PRACTICE_TOKEN_NOTICE,
+    Template.AGE_OUT_PATIENT: notify_pb2.TEMPLATE_AGE_OUT_PATIENT,
+    Template.AGE_OUT_GUARDIAN: notify_pb2.TEMPLATE_AGE_OUT_GUARDIAN,
 }
 METHODS = {
     PreferredMethod.EMAIL: notify_pb2.PREFERRED_METHOD_EMAIL,
@@ -55,11 +62,51 @@ def _notification(row: Notification) -> notify_pb2.Notification:
     return message
 
 
+def _branding(row: PracticeBranding | None) -> notify_pb2.PracticeBranding:
+    if row is None:
+        return notify_pb2.PracticeBranding()
+    message = notify_pb2.PracticeBranding(
+        display_name=row.display_name,
+        contact_phone=row.contact_phone,
+        logo_url=row.logo_url,
+        updated_by=row.updated_by,
+    )
+    message.updated_at.FromDatetime(row.updated_at)
+    return message
+
+
 class NotifyServicer(notify_pb2_grpc.NotifyServiceServicer):
     def __init__(self, database: Database, keyring: Keyring, on_accept: Callable[[], None]) -> None:
         self._database = database
         self._keyring = keyring
         self._on_accept = on_accept
+
+    def SetPracticeBranding(
+        self, request: notify_pb2.SetPracticeBrandingRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.SetPracticeBrandingResponse:
+        def set_branding() -> notify_pb2.SetPracticeBrandingResponse:
+            with self._database.transaction() as session:
+                row = service.set_practice_branding(
+                    session,
+                    practice_id=request.practice_id,
+                    display_name=request.branding.display_name,
+                    contact_phone=request.branding.contact_phone,
+                    logo_url=request.branding.logo_url,
+                )
+                return notify_pb2.SetPracticeBrandingResponse(branding=_branding(row))
+
+        try:
+            return set_branding()
+        except IntegrityError:
+            # A concurrent request set the practice's first branding; this one now changes it.
+            return set_branding()
+
+    def GetPracticeBranding(
+        self, request: notify_pb2.GetPracticeBrandingRequest, context: grpc.ServicerContext
+    ) -> notify_pb2.GetPracticeBrandingResponse:
+        with self._database.transaction() as session:
+            row = service.get_practice_branding(session, practice_id=request.practice_id)
+            return notify_pb2.GetPracticeBrandingResponse(branding=_branding(row))
 
     def SendNotification(
         self, request: notify_pb2.SendNotificationRequest, context: grpc.ServicerContext

@@ -71,3 +71,15 @@ def test_invitation_sms_is_one_short_line_N1(renderer):
     body = renderer.sms(Template.INVITATION, INVITATION)
     assert "\n" not in body and len(body) <= 320
     assert INVITATION["activation_url"] in body
+
+
+# rule N1
+def test_email_layout_names_the_practice_and_its_phone_in_header_and_footer_N1(renderer):
+    email = renderer.email(Template.INVITATION, {**INVITATION, "practice_phone": "(415) 555-0199"})
+    header, _, rest = email.html.partition("Hello Jane")
+    assert "Riverside Family Clinic" in header
+    assert "Riverside Family Clinic &middot; (415) 555-0199" in rest
+    assert email.text.endswith(
+        "Riverside Family Clinic, (415) 555-0199\n"
+        "This message was sent automatically. Please do not reply to it."
+    )
