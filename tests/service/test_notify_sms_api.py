@@ -12,10 +12,12 @@ import grpc
 import pytest
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
-from deploy.local.mailsink import MailSink
+from deploy.local.mailsink import MailSink, read_message
 from services.common.logs import JsonFormatter
 from services.common.server import ServiceHost
+from services.common.settings import ServiceSettings, Settings
 from services.notify import delivery
+from services.notify.mail import IDEMPOTENCY_HEADER
 from services.notify.server import create_server
 from services.notify.settings import NotifySettings
 from tests.service.fake_sms_api import FakeSmsApi
@@ -154,3 +156,46 @@ def test_log_lines_hold_no_number_text_or_auth_token_X1(stub, sms_api, caplog):
     assert "notification sent" in output and "error 21614" in output
     for secret in (PHONE, OTHER_PHONE, "123456", sms_api.auth_token, sms_api.account_sid):
         assert secret not in output
+
+
+def second_host(first: ServiceHost, shared: Settings, notify_settings: NotifySettings):
+    """Another notify host on the first one's database, as a second replica would be."""
+    settings = ServiceSettings(
+        name="notify",
+        database_url=first.settings.database_url,
+        port=0,
+        shutdown_grace_seconds=0,
+        worker_interval_seconds=0.05,
+    )
+    return create_server(settings, shared, notify_settings).start()
+
+
+# rule N5
+def test_two_hosts_on_one_database_send_every_message_exactly_once_N5(
+    start_notify, shared_settings, sink, sms_api
+):
+    first = start_notify()
+    notify_settings = NotifySettings(smtp_port=sink.port, **sms_api.notify_settings())
+    second = second_host(first, shared_settings, notify_settings)
+    codes = [f"{number:06d}" for number in range(25)]
+    try:
+        with (
+            grpc.insecure_channel(first.address) as one,
+            grpc.insecure_channel(second.address) as other,
+        ):
+            stubs = [notify_pb2_grpc.NotifyServiceStub(c) for c in (one, other)]
+            accepted = []
+            for number, code in enumerate(codes):
+                stub = stubs[number % 2]  # each accept wakes that host's worker
+                accepted.append(send(stub, key=f"mail-{code}").notification_id)
+                accepted.append(send_code(stub, key=f"sms-{code}", code=code).notification_id)
+            for notification_id in accepted:
+                sent(stubs[0], notification_id)
+    finally:
+        second.stop(0)
+    first.stop(0)  # both workers stopped: no send is still under way
+
+    mailed = [read_message(path)[IDEMPOTENCY_HEADER] for path in sink.messages()]
+    texted = [request.form["Body"] for request in sms_api.accepted()]
+    assert sorted(mailed) == [f"mail-{code}" for code in codes]
+    assert sorted(texted) == [text_of(code) for code in codes]
