@@ -29,7 +29,9 @@ def classify(status: int, code: int | None) -> DeliveryFailure:
     number, so only the HTTP status and the provider's error code are kept."""
     if 400 <= status < 500 and code in UNREACHABLE_NUMBER:
         return DeliveryFailure(
-            f"SMS API {status}, error {code}: {UNREACHABLE_NUMBER[code]}", permanent=True
+            f"SMS API {status}, error {code}: {UNREACHABLE_NUMBER[code]}",
+            permanent=True,
+            recipient_fault=True,
         )
     reason = f"SMS API {status}" + (f", error {code}" if code is not None else "")
     if status in (401, 403):

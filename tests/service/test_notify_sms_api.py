@@ -21,7 +21,7 @@ from services.notify.mail import IDEMPOTENCY_HEADER
 from services.notify.server import create_server
 from services.notify.settings import NotifySettings
 from tests.service.fake_sms_api import FakeSmsApi
-from tests.service.test_notify_service import PHONE, eventually, row, send, sent, state_of
+from tests.service.test_notify_service import EMAIL, PHONE, eventually, row, send, sent, state_of
 
 OTHER_PHONE = "+14155550123"
 
@@ -65,7 +65,7 @@ def stub(notify):
         yield notify_pb2_grpc.NotifyServiceStub(channel)
 
 
-def send_code(stub, *, key="code-1", recipient=PHONE, code="123456"):
+def send_code(stub, *, key="code-1", recipient=PHONE, code="123456", **kwargs):
     return send(
         stub,
         key=key,
@@ -73,6 +73,7 @@ def send_code(stub, *, key="code-1", recipient=PHONE, code="123456"):
         recipient=recipient,
         template=notify_pb2.TEMPLATE_VERIFICATION_CODE,
         parameters={"code": code, "minutes_valid": "10"},
+        **kwargs,
     )
 
 
@@ -130,6 +131,20 @@ def test_invalid_number_fails_at_once_with_a_reason_free_of_phi_N5(notify, stub,
     assert notification.last_error == "SMS API 400, error 21211: invalid number"
     assert PHONE not in notification.last_error
     assert row(notify, notification_id).recipient is None
+
+
+# rule N1
+def test_a_refused_number_sends_the_code_by_email_instead_N1(stub, sms_api, sink):
+    sms_api.refuse(PHONE, code=21614)
+    refused = send_code(
+        stub, fallback_channel=notify_pb2.CHANNEL_EMAIL, fallback_recipient=EMAIL
+    ).notification_id
+    failed_text = failed(stub, refused)
+    replacement = sent(stub, failed_text.fallback_notification_id)
+
+    assert (replacement.channel, replacement.fallback_of) == (notify_pb2.CHANNEL_EMAIL, refused)
+    [path] = sink.messages()
+    assert read_message(path)["To"] == EMAIL
 
 
 # rule N5

@@ -46,6 +46,21 @@ def test_only_refusals_of_the_number_are_permanent_N5(status, code, permanent):
     assert classify(status, code).permanent is permanent
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "blamed"),
+    [
+        (400, 21211, True),
+        (400, 21610, True),
+        (400, 21606, False),
+        (401, 20003, False),
+        (500, None, False),
+    ],
+)
+# rule N1
+def test_only_refusals_of_the_number_blame_the_recipient_N1(status, code, blamed):
+    assert classify(status, code).recipient_fault is blamed
+
+
 @pytest.fixture
 def silent_port() -> Iterator[tuple[socket.socket, int]]:
     """A loopback port bound, and listening or not as the test chooses, that never answers."""
