@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROTOS := $(shell find protos -name '*.proto')
 export PYTHONPATH := $(CURDIR)/gen:$(CURDIR)
 
-.PHONY: install generate migrate run test lint bench clean
+.PHONY: install generate migrate run sent test lint bench clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -31,6 +31,10 @@ migrate: generate
 
 run: generate
 	$(BIN)/python -m deploy.local.run
+
+# What the local mail and SMS sinks of `make run` received, newest first.
+sent: install
+	$(BIN)/python -m deploy.local.mailsink list
 
 test: generate
 	$(BIN)/python -m pytest -n 2

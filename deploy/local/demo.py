@@ -88,8 +88,9 @@ Vestibule is running.
                  (demo only: this practice signs in without a second factor, and this
                  password need not be changed at first sign-in; staff you add must change
                  theirs, and production practices require an authenticator app)
-  Mail           {mail_folder}   (list: .venv/bin/python -m deploy.local.mailsink list)
+  Mail           {mail_folder}
   SMS            {shared.data_dir.resolve() / "sms"}
+                 (both, newest first: make sent)
 
 Walk through an enrollment with the commands in README.md. Ctrl-C stops everything.
 """

@@ -1,21 +1,25 @@
-"""The local SMTP sink: a real SMTP server that keeps every message as a .eml file.
+"""The local SMTP sink: a real SMTP server that keeps every message as a .eml file; and what
+the local sinks kept, mail and SMS (`<reference>.json` from notify's SMS folder) together.
 
 python -m deploy.local.mailsink serve [--folder F] [--port 8025]
-python -m deploy.local.mailsink list [--folder F]
-python -m deploy.local.mailsink show FILE [--folder F]
-python -m deploy.local.mailsink token [--folder F]   # the newest invitation link's token
-python -m deploy.local.mailsink code [--folder F]    # the newest verification code
+python -m deploy.local.mailsink list [--folder F] [--sms-folder S]   # newest first (`make sent`)
+python -m deploy.local.mailsink show FILE [--folder F] [--sms-folder S]
+python -m deploy.local.mailsink token [--folder F] [--sms-folder S]  # the newest invitation token
+python -m deploy.local.mailsink code [--folder F] [--sms-folder S]   # the newest verification code
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
 import socket
+import sys
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -34,6 +38,10 @@ PATTERNS = {
 }
 # aiosmtpd logs every sender and recipient address at INFO; addresses are PHI (X1).
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+# How a saved message's file name starts: the moment the sink received it.
+RECEIVED = "%Y%m%dT%H%M%S%fZ"
+# How much of a text message `list` shows.
+PREVIEW = 72
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -60,7 +68,7 @@ class _SaveToFolder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}.eml"
+        name = f"{datetime.now(UTC):{RECEIVED}}-{uuid.uuid4().hex[:8]}.eml"
         partial = self._folder / f".{name}.partial"
         partial.write_bytes(envelope.original_content or envelope.content)
         os.replace(partial, self._folder / name)
@@ -105,19 +113,16 @@ def read_message(path: Path) -> EmailMessage:
         return BytesParser(policy=policy.default).parse(file)  # type: ignore[return-value]
 
 
-def _list(folder: Path) -> None:
-    for path in sorted(folder.glob("*.eml")):
-        message = read_message(path)
-        print(f"{path.name}  {message['Date']}  {message['To']}  {message['Subject']}")
+@dataclass(frozen=True)
+class Sent:
+    """One message a local sink kept: an email or a text message."""
 
-
-def _show(folder: Path, file: str) -> None:
-    path = Path(file) if Path(file).exists() else folder / file
-    message = read_message(path)
-    for header in ("Date", "From", "To", "Subject", "Message-ID"):
-        print(f"{header}: {message[header]}")
-    print()
-    print(_text(message) or "(no plain text part)")
+    path: Path
+    channel: str  # "mail" or "sms"
+    at: datetime
+    to: str
+    title: str  # an email's subject; a text message's first words
+    text: str  # an email's plain text; a text message whole
 
 
 def _text(message: EmailMessage) -> str:
@@ -125,27 +130,88 @@ def _text(message: EmailMessage) -> str:
     return str(body.get_content()) if body is not None else ""
 
 
-def newest(folder: Path, pattern: re.Pattern[str]) -> str | None:
-    """The first group of `pattern` in the newest message whose text matches, if any."""
-    for path in sorted(folder.glob("*.eml"), reverse=True):
-        if match := pattern.search(_text(read_message(path))):
+def _received(path: Path) -> datetime:
+    try:
+        return datetime.strptime(path.name.partition("-")[0], RECEIVED).replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def read_sent(path: Path) -> Sent:
+    """A saved email (.eml) or text message (.json), read."""
+    if path.suffix == ".json":
+        record = json.loads(path.read_text(encoding="utf-8"))
+        at = datetime.fromisoformat(record["sent_at"])
+        body = str(record["body"])
+        title = body if len(body) <= PREVIEW else body[: PREVIEW - 1] + "…"
+        return Sent(path, "sms", at, str(record["to"]), title, body)
+    message = read_message(path)
+    return Sent(path, "mail", _received(path), message["To"], message["Subject"], _text(message))
+
+
+def sent(mail_folder: Path, sms_folder: Path) -> list[Sent]:
+    """Every email and text message the local sinks kept, newest first."""
+    paths = [*mail_folder.glob("*.eml"), *sms_folder.glob("*.json")]
+    return sorted(map(read_sent, paths), key=lambda message: message.at, reverse=True)
+
+
+def _list(mail_folder: Path, sms_folder: Path) -> None:
+    messages = sent(mail_folder, sms_folder)
+    if not messages:
+        print(f"nothing sent yet (mail: {mail_folder}, SMS: {sms_folder})", file=sys.stderr)
+    for message in messages:
+        when = message.at.astimezone(UTC)
+        print(
+            f"{when:%Y-%m-%d %H:%M:%S}Z  {message.channel:<4}  {message.path.name}  "
+            f"{message.to}  {message.title}"
+        )
+
+
+def _show(mail_folder: Path, sms_folder: Path, file: str) -> None:
+    candidates = [Path(file), mail_folder / file, sms_folder / file]
+    path = next((path for path in candidates if path.is_file()), None)
+    if path is None:
+        raise SystemExit(f"no message {file} in {mail_folder} or {sms_folder}")
+    if path.suffix == ".json":
+        message = read_sent(path)
+        print(f"Sent: {message.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z")
+        print(f"To: {message.to}")
+        print()
+        print(message.text)
+        return
+    email = read_message(path)
+    for header in ("Date", "From", "To", "Subject", "Message-ID"):
+        print(f"{header}: {email[header]}")
+    print()
+    print(_text(email) or "(no plain text part)")
+
+
+def newest(mail_folder: Path, sms_folder: Path, pattern: re.Pattern[str]) -> str | None:
+    """The first group of `pattern` in the newest message, mail or SMS, whose text matches."""
+    for message in sent(mail_folder, sms_folder):
+        if match := pattern.search(message.text):
             return match.group(1)
     return None
 
 
 def main() -> None:
+    data_dir = Settings().data_dir
     folder = argparse.ArgumentParser(add_help=False)
-    folder.add_argument("--folder", type=Path, default=Settings().data_dir / "mail")
+    folder.add_argument("--folder", type=Path, default=data_dir / "mail")
+    folders = argparse.ArgumentParser(add_help=False, parents=[folder])
+    folders.add_argument("--sms-folder", type=Path, default=data_dir / "sms")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", parents=[folder], help="receive mail until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8025)
-    commands.add_parser("list", parents=[folder], help="one line per message: date, to, subject")
-    show = commands.add_parser("show", parents=[folder], help="print one message")
+    commands.add_parser(
+        "list", parents=[folders], help="mail and SMS, newest first: when, mail/sms, file, to, what"
+    )
+    show = commands.add_parser("show", parents=[folders], help="print one message")
     show.add_argument("file")
-    commands.add_parser("token", parents=[folder], help="print the newest invitation token")
-    commands.add_parser("code", parents=[folder], help="print the newest verification code")
+    commands.add_parser("token", parents=[folders], help="print the newest invitation token")
+    commands.add_parser("code", parents=[folders], help="print the newest verification code")
     args = parser.parse_args()
     if args.command == "serve":
         sink = MailSink(args.folder, args.host, args.port).start()
@@ -155,13 +221,15 @@ def main() -> None:
         except KeyboardInterrupt:
             sink.stop()
     elif args.command == "list":
-        _list(args.folder)
+        _list(args.folder, args.sms_folder)
     elif args.command == "show":
-        _show(args.folder, args.file)
+        _show(args.folder, args.sms_folder, args.file)
     else:
-        found = newest(args.folder, PATTERNS[args.command])
+        found = newest(args.folder, args.sms_folder, PATTERNS[args.command])
         if found is None:
-            raise SystemExit(f"no message in {args.folder} holds a {args.command}")
+            raise SystemExit(
+                f"no message in {args.folder} or {args.sms_folder} holds a {args.command}"
+            )
         print(found)
 
 

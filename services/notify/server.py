@@ -14,7 +14,15 @@ from services.notify.mail import SmtpMailer
 from services.notify.rendering import Renderer
 from services.notify.servicer import NotifyServicer
 from services.notify.settings import NotifySettings
-from services.notify.sms import FolderSmsProvider
+from services.notify.sms import FolderSmsProvider, SmsProvider
+from services.notify.sms_api import TwilioSmsProvider
+
+
+def sms_provider(notify_settings: NotifySettings, shared: Settings) -> SmsProvider:
+    """The SMS provider `VESTIBULE_NOTIFY_SMS_PROVIDER` names: the local folder or the API."""
+    if notify_settings.sms_provider == "twilio":
+        return TwilioSmsProvider(notify_settings)
+    return FolderSmsProvider(notify_settings.sms_folder_for(shared))
 
 
 def create_server(
@@ -30,7 +38,7 @@ def create_server(
         keyring=keyring,
         renderer=Renderer(),
         mailer=SmtpMailer(notify_settings),
-        sms=FolderSmsProvider(notify_settings.sms_folder_for(shared)),
+        sms=sms_provider(notify_settings, shared),
         max_attempts=notify_settings.max_attempts,
     )
     worker = delivery.worker(settings.worker_interval_seconds)

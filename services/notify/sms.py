@@ -1,4 +1,5 @@
-"""SMS providers: the interface delivery needs, and the local folder sink."""
+"""SMS providers: the interface delivery needs, and the local folder sink (the provider's
+HTTP API is in `sms_api.py`)."""
 
 from __future__ import annotations
 
