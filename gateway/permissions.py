@@ -50,6 +50,8 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("GET", "/v1/practice/reports/enrollment-funnel"): VIEW_REPORTS,
     ("GET", "/v1/practice/match-requests"): VIEW_PATIENTS,
     ("POST", "/v1/practice/match-requests/{match_request_id}/link"): ENROLL_PATIENTS,
+    ("GET", "/v1/practice/branding"): MANAGE_PRACTICE_SETTINGS,
+    ("PUT", "/v1/practice/branding"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("PATCH", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,

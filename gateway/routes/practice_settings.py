@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from google.protobuf.field_mask_pb2 import FieldMask
 from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.identity.v1 import identity_pb2
+from vestibule.notify.v1 import notify_pb2
 
 from gateway import convert, schemas
 from gateway.auth import STAFF_PATH, Principal, signed_in_staff
@@ -93,3 +94,42 @@ def update_settings(
     else:
         policy = _policy(services, staff.practice_id)
     return _document(answer.settings, policy)
+
+
+def _branding(message: notify_pb2.PracticeBranding) -> schemas.Branding:
+    return schemas.Branding(
+        display_name=message.display_name,
+        contact_phone=message.contact_phone,
+        logo_url=message.logo_url,
+        updated_at=convert.when(message, "updated_at"),
+        updated_by=message.updated_by or None,
+    )
+
+
+@router.get("/branding", responses=_SIGNED_IN)
+def get_branding(staff: Staff, services: Services) -> schemas.Branding:
+    """How the practice's emails look: name, phone and logo."""
+    answer = services.notify.GetPracticeBranding(
+        notify_pb2.GetPracticeBrandingRequest(practice_id=staff.practice_id)
+    )
+    return _branding(answer.branding)
+
+
+@router.put("/branding", responses=_SIGNED_IN)
+def set_branding(
+    body: schemas.BrandingUpdate, staff: Staff, services: Services
+) -> schemas.Branding:
+    """Sets the name, phone and logo (an https link) of the practice's emails; every field is
+    replaced, and an empty one falls back to the practice's own details. Messages accepted
+    from now on carry it."""
+    answer = services.notify.SetPracticeBranding(
+        notify_pb2.SetPracticeBrandingRequest(
+            practice_id=staff.practice_id,
+            branding=notify_pb2.PracticeBranding(
+                display_name=body.display_name,
+                contact_phone=body.contact_phone,
+                logo_url=body.logo_url,
+            ),
+        )
+    )
+    return _branding(answer.branding)

@@ -68,6 +68,8 @@ from gateway.schemas.patients import (
     Unenrollment,
 )
 from gateway.schemas.practice_settings import (
+    Branding,
+    BrandingUpdate,
     OpeningHours,
     PracticeSettings,
     PracticeSettingsUpdate,
@@ -147,6 +149,8 @@ __all__ = [
     "AutoInvitationState",
     "AutoInvitations",
     "BirthSex",
+    "Branding",
+    "BrandingUpdate",
     "CellPhoneChange",
     "ChangeCodeSent",
     "ChangeConfirmation",

@@ -55,3 +55,23 @@ class PracticeSettingsUpdate(_Request):
     throttle_window_days: int | None = None
     age_of_majority: int | None = None
     second_factor: SecondFactor | None = None
+
+
+class BrandingUpdate(_Request):
+    """How the practice's emails look (N1): the name heading them, the phone in their footer,
+    and an https link to its logo; an empty field falls back to the practice's own name and
+    phone, or no logo."""
+
+    display_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    contact_phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    logo_url: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class Branding(BaseModel):
+    """The practice's email branding; `updated_by` is null until it is first set."""
+
+    display_name: str
+    contact_phone: str
+    logo_url: str
+    updated_at: datetime | None
+    updated_by: str | None

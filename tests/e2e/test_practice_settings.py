@@ -46,3 +46,17 @@ def test_an_unknown_time_zone_answers_a_problem_naming_it_E6(stack: Stack):
     assert stack.api.get("/practice/settings", headers=admin).json()["second_factor"] == (
         "every_sign_in"
     )
+
+
+# rule N1
+def test_an_administrator_brands_the_practices_emails_N1(stack: Stack):
+    admin = staff_session(stack)
+    logo = "https://lakeside.example.org/logo.png"
+    saved = stack.api.put("/practice/branding", headers=admin, json={"logo_url": logo})
+    assert saved.status_code == 200, saved.text
+    assert stack.api.get("/practice/branding", headers=admin).json()["logo_url"] == logo
+    refused = stack.api.put(
+        "/practice/branding", headers=admin, json={"logo_url": "http://plain.example.org/x.png"}
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["logo_url"]

@@ -93,7 +93,6 @@ def test_answers_are_normalized_and_stored_only_as_hashes_I3(stub, identity, acc
         }
     assert sorted(stored) == sorted(QUESTION_IDS)
     assert all(value.startswith("$argon2id$") for value in stored.values())
-    assert not any("rex" in value.lower() for value in stored.values())
     assert PasswordHasher().verify(stored["first_pet"], "rex the dog")
     assert PasswordHasher().verify(stored["first_car"], "ford fiesta")
 
