@@ -20,6 +20,7 @@ from gateway.routes import (
     practice,
     practice_settings,
     preferences,
+    recovery,
     registration,
     reports,
     staff,
@@ -54,6 +55,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(auto_invitations.router)
     app.include_router(reports.router)
     app.include_router(preferences.router)
+    app.include_router(recovery.router)
     app.include_router(patient.router)
     app.include_router(registration.patient_router)
     app.include_router(registration.practice_router)

@@ -76,6 +76,12 @@ from gateway.schemas.practice_settings import (
 )
 from gateway.schemas.preferences import PracticePreference, Preferences, PreferenceUpdate
 from gateway.schemas.problems import FieldError, ProblemDocument
+from gateway.schemas.recovery import (
+    PasswordResetCompletion,
+    RecoveryAccepted,
+    ResetLinkCheck,
+    ResetLinkRequest,
+)
 from gateway.schemas.registration import (
     MatchRequest,
     MatchRequestLink,
@@ -195,6 +201,7 @@ __all__ = [
     "PasswordCheck",
     "PasswordCheckResult",
     "PasswordPolicy",
+    "PasswordResetCompletion",
     "Patient",
     "PatientAction",
     "PatientEvent",
@@ -214,6 +221,7 @@ __all__ = [
     "ProblemDocument",
     "RecordActivity",
     "RecordActivityList",
+    "RecoveryAccepted",
     "RecoveryCodes",
     "Registered",
     "RegistrationCodeResend",
@@ -226,6 +234,8 @@ __all__ = [
     "RememberedDevice",
     "RememberedDevices",
     "Requirement",
+    "ResetLinkCheck",
+    "ResetLinkRequest",
     "Secret",
     "SecurityAnswer",
     "SecurityDetails",

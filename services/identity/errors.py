@@ -164,6 +164,18 @@ class SessionEnded(Unauthenticated):
         super().__init__("Your session has ended. Sign in again.")
 
 
+class ResetLinkNotValid(FailedPrecondition):
+    """The reset link is unknown, used, replaced by a newer one, or expired (I8 a)."""
+
+    reason = "RESET_LINK_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This reset link does not work any more: links work once, for 30 minutes, and a "
+            "newer link replaces older ones. Ask for a new link from the sign-in page."
+        )
+
+
 class DeviceNotFound(NotFound):
     """No remembered device with that ID belongs to the account."""
 

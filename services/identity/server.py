@@ -35,6 +35,7 @@ def create_server(
         outbox=outbox,
         keyring=keyring,
         settings=identity_settings,
+        portal_url=shared.portal_url,
     )
     return ServiceHost(
         settings,

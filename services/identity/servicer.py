@@ -21,6 +21,7 @@ from services.identity.hashing import PasswordHashing
 from services.identity.lockout import Lockout
 from services.identity.models import Account
 from services.identity.password_policy_servicer import PasswordPolicyRpcs
+from services.identity.password_reset_servicer import PasswordResetRpcs
 from services.identity.patient_sign_in_policy_servicer import PatientSignInPolicyRpcs
 from services.identity.settings import IdentitySettings
 from services.identity.settings_servicer import AccountSettingsRpcs
@@ -62,6 +63,7 @@ class IdentityServicer(
     AccountSecurityRpcs,
     DeviceSessionRpcs,
     PasswordPolicyRpcs,
+    PasswordResetRpcs,
     PatientSignInPolicyRpcs,
     StaffRpcs,
     AccountSettingsRpcs,
@@ -78,6 +80,7 @@ class IdentityServicer(
         outbox: Outbox,
         keyring: Keyring,
         settings: IdentitySettings,
+        portal_url: str = "https://localhost:8443",
     ) -> None:
         self._database = database
         self._hashing = hashing
@@ -85,6 +88,7 @@ class IdentityServicer(
         self._keyring = keyring
         self._settings = settings
         self._lockout = Lockout(settings.lockout, keyring, outbox)
+        self._portal_url = portal_url
 
     def lockout_sweeper(self) -> BackgroundWorker:
         """The worker that deletes the lockout's forgotten counts (see `lockout.sweep`)."""

@@ -1,0 +1,42 @@
+"""Password reset by email link end to end over HTTPS, reading the real SMTP sink (I8 a, X3)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import Stack, text_of
+from tests.e2e.test_account_settings import activated_patient_session
+from tests.e2e.test_enrollment_journey import EMAIL
+
+pytestmark = pytest.mark.e2e
+
+NEW_PASSWORD = "quiet harbor lamps at night"
+
+
+# rule I8, X3
+def test_a_patient_resets_the_password_from_the_emailed_link_I8_X3(stack: Stack):
+    activated_patient_session(stack)
+    asked = stack.api.post("/patient/recovery/password", json={"login": "janedoe84"})
+    unknown = stack.api.post("/patient/recovery/password", json={"login": "nobody@example.com"})
+    assert asked.status_code == unknown.status_code == 202
+    assert asked.json() == unknown.json()
+    link = text_of(stack.wait_for_mail(EMAIL, "password"))
+    token = re.search(r"reset-password#token=([A-Za-z0-9_-]+)", link).group(1)
+
+    check = stack.api.get("/patient/recovery/password/reset", params={"token": token})
+    assert check.json() == {"second_factor_required": False}
+    done = stack.api.post(
+        "/patient/recovery/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert done.status_code == 204, done.text
+    signed_in = stack.api.post(
+        "/patient/sessions", json={"username": "JaneDoe84", "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 201, signed_in.text
+    again = stack.api.post(
+        "/patient/recovery/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "RESET_LINK_NOT_VALID"
