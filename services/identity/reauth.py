@@ -27,6 +27,7 @@ class PasswordOnFile:
     account_id: str
     username: str
     password_hash: str
+    practice_id: str = ""
 
 
 def active_account(session: Session, account_id: str, *, for_update: bool = False) -> Account:
@@ -40,7 +41,7 @@ def active_account(session: Session, account_id: str, *, for_update: bool = Fals
 def on_file(session: Session, *, account_id: str) -> PasswordOnFile:
     """The password on file of an active account; AccountNotFound otherwise."""
     account = active_account(session, account_id)
-    return PasswordOnFile(account.id, account.username, account.password_hash)
+    return PasswordOnFile(account.id, account.username, account.password_hash, account.practice_id)
 
 
 def matches(hashing: PasswordHashing, current: PasswordOnFile, password: str) -> bool:

@@ -15,7 +15,16 @@ from services.common.crypto import token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
-from services.identity import checks, contacts, notices, questions, repository, sessions, usernames
+from services.identity import (
+    checks,
+    contacts,
+    notices,
+    passwords,
+    questions,
+    repository,
+    sessions,
+    usernames,
+)
 from services.identity.audit import trail
 from services.identity.domain import ContactKind, PrincipalKind
 from services.identity.errors import InvalidRequest, PasswordUnchanged, UsernameTaken
@@ -91,11 +100,15 @@ def change_username(
 
 
 def new_password_hash(
-    hashing: PasswordHashing, *, current: PasswordOnFile, new_password: str
+    hashing: PasswordHashing,
+    *,
+    current: PasswordOnFile,
+    new_password: str,
+    policy: passwords.PasswordPolicy = passwords.DEFAULT_POLICY,
 ) -> str:
-    """The hash of a new password that meets the policy (WeakPassword) and differs from the
-    current one (PasswordUnchanged). Touches no database."""
-    candidate = checks.acceptable_password(new_password, current.username)
+    """The hash of a new password that meets the practice's policy (WeakPassword) and differs
+    from the current one (PasswordUnchanged). Touches no database."""
+    candidate = checks.acceptable_password(new_password, current.username, policy)
     if hashing.verify(current.password_hash, candidate).matches:
         raise PasswordUnchanged()
     return hashing.hash(candidate)

@@ -118,7 +118,10 @@ class AccountSettingsRpcs:
                 keep_session=request.session_token,
             ),
             lambda current: settings_changes.new_password_hash(
-                self._hashing, current=current, new_password=request.new_password
+                self._hashing,
+                current=current,
+                new_password=request.new_password,
+                policy=self.policy_of(current.practice_id),  # type: ignore[attr-defined]
             ),
         )
         return identity_pb2.ChangeAccountPasswordResponse(other_sessions_ended=ended)

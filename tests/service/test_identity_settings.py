@@ -169,3 +169,19 @@ def test_notification_email_is_validated_set_and_cleared_I5_I9(stub, identity, a
     assert {"account.notification_email.set", "account.notification_email.clear"} <= set(
         actions(identity, account_id)
     )
+
+
+# rule I2, I9
+def test_a_password_change_follows_the_practices_own_policy_I2_I9(stub, account_id):
+    stub.SetPasswordPolicy(
+        identity_pb2.SetPasswordPolicyRequest(
+            practice_id="practice-1",
+            policy=identity_pb2.PasswordPolicy(min_length=12, require_digit=True),
+        ),
+        timeout=10,
+    )
+    token = sign_in(stub).session_token
+    no_digit = refused(
+        lambda: change_password(stub, account_id, token, PASSWORD, "Quiet-Harbor-Lamps-Glow")
+    )
+    assert error_info(no_digit).metadata["unmet_requirements"] == "digit"
