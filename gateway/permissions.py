@@ -11,6 +11,7 @@ ENROLL_PATIENTS = "enroll_patients"
 UNENROLL_PATIENTS = "unenroll_patients"
 VIEW_AUDIT = "view_audit"
 VIEW_REPORTS = "view_reports"
+ISSUE_RESET_TOKENS = "issue_reset_tokens"
 MANAGE_PERSONNEL = "manage_personnel"
 MANAGE_PRACTICE_SETTINGS = "manage_practice_settings"
 
@@ -46,6 +47,7 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("PUT", "/v1/practice/password-policy"): MANAGE_PRACTICE_SETTINGS,
     ("POST", "/v1/practice/patients/{patient_id}/events"): ENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/unlock-activation"): ENROLL_PATIENTS,
+    ("POST", "/v1/practice/patients/{patient_id}/password-reset-token"): ISSUE_RESET_TOKENS,
     ("GET", "/v1/practice/auto-invitations"): VIEW_PATIENTS,
     ("GET", "/v1/practice/reports/enrollment-funnel"): VIEW_REPORTS,
     ("GET", "/v1/practice/match-requests"): VIEW_PATIENTS,

@@ -13,6 +13,7 @@ from gateway import convert, schemas
 from gateway.auth import STAFF_COOKIE, STAFF_PATH, Principal, clear_session_cookie, signed_in_staff
 from gateway.clients import Clients, clients
 from gateway.permissions import permitted_actions
+from gateway.problems import Problem
 from gateway.routes.common import idempotency_key, problem_responses
 
 router = APIRouter(prefix=STAFF_PATH, tags=["practice"])
@@ -224,3 +225,40 @@ def unlock_activation(patient_id: PatientId, staff: Staff, services: Services) -
         enrollment_pb2.UnlockActivationRequest(practice_id=staff.practice_id, patient_id=patient_id)
     )
     return convert.patient(answer.patient)
+
+
+IDENTITY_CHECKS = {
+    "photo_id": identity_pb2.IDENTITY_CHECK_PHOTO_ID,
+    "call_back": identity_pb2.IDENTITY_CHECK_CALL_BACK,
+    "known_in_person": identity_pb2.IDENTITY_CHECK_KNOWN_IN_PERSON,
+}
+
+
+@router.post("/patients/{patient_id}/password-reset-token", responses=_SIGNED_IN)
+def issue_reset_token(
+    patient_id: PatientId, body: schemas.ResetTokenIssue, staff: Staff, services: Services
+) -> schemas.ResetTokenIssued:
+    """Issues an 8-digit password reset token for the patient's account (I8 c), once you have
+    checked who they are; say how. Older tokens stop working, and the account email is told."""
+    where = {"practice_id": staff.practice_id, "patient_id": patient_id}
+    patient = services.enrollment.GetPatient(enrollment_pb2.GetPatientRequest(**where)).patient
+    if not patient.account_id:
+        raise Problem(
+            409,
+            "NO_ACCOUNT",
+            "This patient has no portal account yet: invite them (Enroll Now) instead.",
+        )
+    practice = services.enrollment.GetPractice(
+        enrollment_pb2.GetPracticeRequest(practice_id=staff.practice_id)
+    ).practice
+    answer = services.identity.IssuePasswordResetToken(
+        identity_pb2.IssuePasswordResetTokenRequest(
+            account_id=patient.account_id,
+            practice_id=staff.practice_id,
+            practice_name=practice.name,
+            identity_check=IDENTITY_CHECKS[body.identity_check],
+        )
+    )
+    return schemas.ResetTokenIssued(
+        token=answer.token, expires_at=convert.when(answer, "expires_at")
+    )

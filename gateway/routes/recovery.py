@@ -63,22 +63,41 @@ def check_reset_link(
 def complete_reset(body: schemas.PasswordResetCompletion, services: Services) -> None:
     """Sets the new password with the link; every session and remembered device of the account
     ends, and the account email is told."""
-    if body.totp_code is not None and body.recovery_code is not None:
+    services.identity.CompletePasswordReset(
+        identity_pb2.CompletePasswordResetRequest(
+            token=body.token, new_password=body.new_password, **_second_factor(body)
+        )
+    )
+
+
+@router.post(
+    "/password/token",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(),
+    **_LIMITED,
+)
+def reset_with_token(body: schemas.TokenReset, services: Services) -> None:
+    """Sets the new password with the 8-digit token your practice gave you (I8 c); wrong tries
+    are limited. Every session and remembered device of the account ends."""
+    services.identity.ResetPasswordWithToken(
+        identity_pb2.ResetPasswordWithTokenRequest(
+            username=body.username,
+            token=body.token,
+            new_password=body.new_password,
+            **_second_factor(body),
+        )
+    )
+
+
+def _second_factor(body: schemas.PasswordResetCompletion | schemas.TokenReset) -> dict[str, str]:
+    """At most one of the two codes, by field name."""
+    given = {"totp_code": body.totp_code, "recovery_code": body.recovery_code}
+    chosen = {name: value for name, value in given.items() if value is not None}
+    if len(chosen) > 1:
         raise Problem(
             422,
             "INVALID_ARGUMENT",
             "Give one of totp_code or recovery_code, not both.",
-            [FieldError(field=name, detail="Give one.") for name in ("totp_code", "recovery_code")],
+            [FieldError(field=name, detail="Give one.") for name in given],
         )
-    second_factor = (
-        {"totp_code": body.totp_code}
-        if body.totp_code is not None
-        else {"recovery_code": body.recovery_code}
-        if body.recovery_code is not None
-        else {}
-    )
-    services.identity.CompletePasswordReset(
-        identity_pb2.CompletePasswordResetRequest(
-            token=body.token, new_password=body.new_password, **second_factor
-        )
-    )
+    return chosen

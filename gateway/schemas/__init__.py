@@ -81,6 +81,9 @@ from gateway.schemas.recovery import (
     RecoveryAccepted,
     ResetLinkCheck,
     ResetLinkRequest,
+    ResetTokenIssue,
+    ResetTokenIssued,
+    TokenReset,
 )
 from gateway.schemas.registration import (
     MatchRequest,
@@ -236,6 +239,8 @@ __all__ = [
     "Requirement",
     "ResetLinkCheck",
     "ResetLinkRequest",
+    "ResetTokenIssue",
+    "ResetTokenIssued",
     "Secret",
     "SecurityAnswer",
     "SecurityDetails",
@@ -259,6 +264,7 @@ __all__ = [
     "StaffSignInStep",
     "StaffSignedIn",
     "StatusChange",
+    "TokenReset",
     "TotpCode",
     "TotpDisable",
     "TotpSetup",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
-from gateway.schemas.types import Code, Password, Secret, _Request
+from gateway.schemas.types import Code, Password, Secret, Username, _Request
 
 
 class ResetLinkRequest(_Request):
@@ -36,3 +37,29 @@ class PasswordResetCompletion(_Request):
     new_password: Password
     totp_code: Code | None = None
     recovery_code: Code | None = None
+
+
+class TokenReset(_Request):
+    """Your username, the 8-digit token your practice gave you, the new password, and with the
+    authenticator app on exactly one of a code from it or a recovery code."""
+
+    username: Username
+    token: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{8}$")]
+    new_password: Password
+    totp_code: Code | None = None
+    recovery_code: Code | None = None
+
+
+class ResetTokenIssue(_Request):
+    """How you checked the patient's identity before giving them a reset token: a photo ID
+    seen in person, a call back to the number on file, or knowing them in person."""
+
+    identity_check: Literal["photo_id", "call_back", "known_in_person"]
+
+
+class ResetTokenIssued(BaseModel):
+    """The token to give the patient, shown this once; it works once, until `expires_at`, and
+    a newer one replaces it."""
+
+    token: str
+    expires_at: datetime | None

@@ -191,6 +191,19 @@ def next_staff_step(
     return StaffStep.SESSION
 
 
+class IdentityCheck(StrEnum):
+    """How staff checked a patient's identity before issuing a reset token (I8 c)."""
+
+    PHOTO_ID = "photo_id"
+    CALL_BACK = "call_back"
+    KNOWN_IN_PERSON = "known_in_person"
+
+
+RESET_TOKEN_DIGITS = 8
+RESET_TOKEN_LIFETIME = timedelta(hours=24)
+RESET_TOKEN_ATTEMPTS = 5
+
+
 class RequiredAction(StrEnum):
     """What a signed-in account must do before anything else (I3)."""
 

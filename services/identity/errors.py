@@ -176,6 +176,24 @@ class ResetLinkNotValid(FailedPrecondition):
         )
 
 
+class ResetTokenNotValid(InvalidArgument):
+    """A reset with a practice token failed (I8 c): unknown username, wrong token, or a token
+    used, replaced, expired or ended by wrong tries, all alike (X3); the try is counted."""
+
+    reason = "RESET_TOKEN_NOT_VALID"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The username or reset token is not right, or the token expired or was replaced. "
+            "Check both; your practice can give you a new token.",
+            violations=[
+                FieldViolation("username", "Check your username."),
+                FieldViolation("token", "Check the 8-digit token from your practice."),
+            ],
+        )
+
+
 class DeviceNotFound(NotFound):
     """No remembered device with that ID belongs to the account."""
 

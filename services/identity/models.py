@@ -326,3 +326,24 @@ class PasswordReset(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PracticeResetToken(Base):
+    """An 8-digit password reset token a practice's staff issued after checking who the patient
+    is (I8 c); only its keyed hash is kept. The newest one works, once, until it expires or too
+    many wrong tries end it."""
+
+    __tablename__ = "practice_reset_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    practice_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    issued_by: Mapped[str] = mapped_column(String(100))
+    # How staff checked the patient's identity, a `domain.IdentityCheck` value (also audited).
+    identity_check: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when used, replaced by a newer token, or ended by too many wrong tries.
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,4 +1,4 @@
-"""The password reset RPCs of the identity servicer (I8 a): proto to use case and back."""
+"""The password reset RPCs of the identity servicer (I8 a, c): proto to use case and back."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ from vestibule.identity.v1 import identity_pb2
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import checks, password_resets
+from services.identity import checks, password_resets, practice_reset_tokens
+from services.identity.domain import IdentityCheck
 from services.identity.hashing import PasswordHashing
 from services.identity.lockout import Lockout
+from services.identity.staff_servicer import timestamp
+
+IDENTITY_CHECKS = {
+    identity_pb2.IDENTITY_CHECK_PHOTO_ID: IdentityCheck.PHOTO_ID,
+    identity_pb2.IDENTITY_CHECK_CALL_BACK: IdentityCheck.CALL_BACK,
+    identity_pb2.IDENTITY_CHECK_KNOWN_IN_PERSON: IdentityCheck.KNOWN_IN_PERSON,
+}
 
 
 class PasswordResetRpcs:
@@ -64,3 +72,47 @@ class PasswordResetRpcs:
                 second_factor=(field, getattr(request, field)) if field else None,
             )
         return identity_pb2.CompletePasswordResetResponse()
+
+    def IssuePasswordResetToken(
+        self, request: identity_pb2.IssuePasswordResetTokenRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.IssuePasswordResetTokenResponse:
+        with self._database.transaction() as session:
+            issued = practice_reset_tokens.issue(
+                session,
+                keyring=self._keyring,
+                outbox=self._outbox,
+                account_id=request.account_id,
+                practice_id=request.practice_id,
+                practice_name=request.practice_name,
+                identity_check=IDENTITY_CHECKS.get(request.identity_check),
+            )
+        return identity_pb2.IssuePasswordResetTokenResponse(
+            token=issued.token, expires_at=timestamp(issued.expires_at)
+        )
+
+    def ResetPasswordWithToken(
+        self, request: identity_pb2.ResetPasswordWithTokenRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.ResetPasswordWithTokenResponse:
+        # Hashing runs between two transactions; an unknown username hashes too (X3).
+        with self._database.transaction() as session:
+            found = practice_reset_tokens.on_file(
+                session, lockout=self._lockout, username=request.username
+            )
+        policy = self.policy_of(found.practice_id if found else "")  # type: ignore[attr-defined]
+        candidate = checks.acceptable_password(
+            request.new_password, found.username if found else request.username, policy
+        )
+        new_hash = self._hashing.hash(candidate)
+        field = request.WhichOneof("second_factor")
+        with self._database.transaction() as session:
+            practice_reset_tokens.reset(
+                session,
+                keyring=self._keyring,
+                lockout=self._lockout,
+                outbox=self._outbox,
+                username=request.username,
+                token=request.token,
+                new_hash=new_hash,
+                second_factor=(field, getattr(request, field)) if field else None,
+            )
+        return identity_pb2.ResetPasswordWithTokenResponse()

@@ -152,29 +152,45 @@ def complete(
     account = repository.account(session, reset.account_id, for_update=True)
     if account is None:
         raise ResetLinkNotValid()
-    key = principal_key(PrincipalKind.ACCOUNT, account.id)
-    totp_row = repository.account_totp(session, account.id, for_update=True)
-    if totp_row is not None and totp_row.enabled_at is not None:
-        lockout.check_locked(session, key, now)
-        field, code = second_factor or ("totp_code", "")
-        right = (
-            account_totp.right_totp_code(keyring, totp_row, code, now)
-            if field == "totp_code"
-            else account_totp.right_recovery_code(session, keyring, account.id, code, now)
-        )
-        if not right:
-            lockout.fail(session, key, now, principal=account)
-            trail.record(
-                session,
-                "account.password_reset.failed",
-                f"account:{account.id}",
-                outcome="failed",
-                details={"step": field},
-            )
-            raise WrongSecondFactorCode(field)
+    lockout.check_locked(session, principal_key(PrincipalKind.ACCOUNT, account.id), now)
+    require_second_factor(session, keyring, lockout, account, second_factor, now)
     reset.used_at = now
     finish(session, lockout=lockout, outbox=outbox, account=account, new_hash=new_hash, way="link")
     return account
+
+
+def require_second_factor(
+    session: Session,
+    keyring: Keyring,
+    lockout: Lockout,
+    account: Account,
+    second_factor: tuple[str, str] | None,
+    now: datetime,
+) -> None:
+    """No reset skips the second factor: with the authenticator app on, a right code (field
+    "totp_code" or "recovery_code") is needed; a wrong one counts toward the lockout and raises
+    WrongSecondFactorCode, which keeps the count."""
+    totp_row = repository.account_totp(session, account.id, for_update=True)
+    if totp_row is None or totp_row.enabled_at is None:
+        return
+    field, code = second_factor or ("totp_code", "")
+    right = (
+        account_totp.right_totp_code(keyring, totp_row, code, now)
+        if field == "totp_code"
+        else account_totp.right_recovery_code(session, keyring, account.id, code, now)
+    )
+    if not right:
+        lockout.fail(
+            session, principal_key(PrincipalKind.ACCOUNT, account.id), now, principal=account
+        )
+        trail.record(
+            session,
+            "account.password_reset.failed",
+            f"account:{account.id}",
+            outcome="failed",
+            details={"step": field},
+        )
+        raise WrongSecondFactorCode(field)
 
 
 def finish(

@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import Stack, text_of
 from tests.e2e.test_account_settings import activated_patient_session
-from tests.e2e.test_enrollment_journey import EMAIL
+from tests.e2e.test_enrollment_journey import EMAIL, staff_session
 
 pytestmark = pytest.mark.e2e
 
@@ -40,3 +40,29 @@ def test_a_patient_resets_the_password_from_the_emailed_link_I8_X3(stack: Stack)
     )
     assert again.status_code == 409
     assert again.json()["code"] == "RESET_LINK_NOT_VALID"
+
+
+# rule I8, S1
+def test_a_patient_resets_with_a_token_the_practice_issued_I8_S1(stack: Stack):
+    activated_patient_session(stack)
+    staff = staff_session(stack)
+    patient_id = stack.api.post(
+        "/practice/patients/search", headers=staff, json={"name": "doe"}
+    ).json()["patients"][0]["patient_id"]
+    issued = stack.api.post(
+        f"/practice/patients/{patient_id}/password-reset-token",
+        headers=staff,
+        json={"identity_check": "photo_id"},
+    )
+    assert issued.status_code == 200, issued.text
+    token = issued.json()["token"]
+    assert re.fullmatch(r"\d{8}", token)
+    done = stack.api.post(
+        "/patient/recovery/password/token",
+        json={"username": "janedoe84", "token": token, "new_password": NEW_PASSWORD},
+    )
+    assert done.status_code == 204, done.text
+    signed_in = stack.api.post(
+        "/patient/sessions", json={"username": "JaneDoe84", "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 201, signed_in.text
