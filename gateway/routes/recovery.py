@@ -89,7 +89,45 @@ def reset_with_token(body: schemas.TokenReset, services: Services) -> None:
     )
 
 
-def _second_factor(body: schemas.PasswordResetCompletion | schemas.TokenReset) -> dict[str, str]:
+@router.post("/password/questions", responses=problem_responses(409), **_LIMITED)
+def start_question_reset(
+    body: schemas.QuestionResetStart, services: Services
+) -> schemas.QuestionsToAnswer:
+    """Starts a reset with security questions (I8 b): two of your five, chosen at random."""
+    answer = services.identity.StartQuestionReset(
+        identity_pb2.StartQuestionResetRequest(username=body.username)
+    )
+    return schemas.QuestionsToAnswer(
+        token=answer.token,
+        questions=[
+            schemas.SecurityQuestion(question_id=q.question_id, text=q.text)
+            for q in answer.questions
+        ],
+    )
+
+
+@router.post(
+    "/password/questions/answers",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(409),
+    **_LIMITED,
+)
+def complete_question_reset(body: schemas.QuestionAnswers, services: Services) -> None:
+    """Sets the new password with the answers to the two questions; three wrong answers to a
+    question close this way until a reset link or a practice token is used."""
+    services.identity.CompleteQuestionReset(
+        identity_pb2.CompleteQuestionResetRequest(
+            token=body.token,
+            answers={a.question_id: a.answer for a in body.answers},
+            new_password=body.new_password,
+            **_second_factor(body),
+        )
+    )
+
+
+def _second_factor(
+    body: schemas.PasswordResetCompletion | schemas.TokenReset | schemas.QuestionAnswers,
+) -> dict[str, str]:
     """At most one of the two codes, by field name."""
     given = {"totp_code": body.totp_code, "recovery_code": body.recovery_code}
     chosen = {name: value for name, value in given.items() if value is not None}

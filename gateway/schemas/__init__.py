@@ -78,6 +78,9 @@ from gateway.schemas.preferences import PracticePreference, Preferences, Prefere
 from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.recovery import (
     PasswordResetCompletion,
+    QuestionAnswers,
+    QuestionResetStart,
+    QuestionsToAnswer,
     RecoveryAccepted,
     ResetLinkCheck,
     ResetLinkRequest,
@@ -222,6 +225,9 @@ __all__ = [
     "PreferenceUpdate",
     "Preferences",
     "ProblemDocument",
+    "QuestionAnswers",
+    "QuestionResetStart",
+    "QuestionsToAnswer",
     "RecordActivity",
     "RecordActivityList",
     "RecoveryAccepted",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from gateway.schemas.account_settings import SecurityAnswer, SecurityQuestion
 from gateway.schemas.types import Code, Password, Secret, Username, _Request
 
 
@@ -63,3 +64,27 @@ class ResetTokenIssued(BaseModel):
 
     token: str
     expires_at: datetime | None
+
+
+class QuestionResetStart(_Request):
+    """Your username."""
+
+    username: Username
+
+
+class QuestionsToAnswer(BaseModel):
+    """Two of your security questions; answer both with the token."""
+
+    token: str
+    questions: list[SecurityQuestion]
+
+
+class QuestionAnswers(_Request):
+    """The token, an answer to each of the two questions, the new password, and with the
+    authenticator app on exactly one of a code from it or a recovery code."""
+
+    token: Secret
+    answers: list[SecurityAnswer] = Field(min_length=2, max_length=2)
+    new_password: Password
+    totp_code: Code | None = None
+    recovery_code: Code | None = None

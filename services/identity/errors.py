@@ -194,6 +194,42 @@ class ResetTokenNotValid(InvalidArgument):
         )
 
 
+class QuestionResetNotValid(FailedPrecondition):
+    """The security-question reset started too long ago or was used (I8 b)."""
+
+    reason = "QUESTION_RESET_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__("Start again: answer the two questions within 10 minutes.")
+
+
+class WrongSecurityAnswers(InvalidArgument):
+    """At least one answer is wrong (I8 b); the try is counted for each wrong question."""
+
+    reason = "WRONG_SECURITY_ANSWERS"
+    keeps_changes = True
+
+    def __init__(self, wrong: list[str]) -> None:
+        super().__init__(
+            "An answer does not match. Each question allows three tries; after that, ask for a "
+            "reset link by email or a reset token from your practice.",
+            violations=[FieldViolation(f"answers.{q}", "Does not match.") for q in wrong],
+        )
+
+
+class QuestionResetClosed(FailedPrecondition):
+    """Too many wrong answers: this way is closed until a link or a practice token is used."""
+
+    reason = "QUESTION_RESET_CLOSED"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Resetting with security questions is closed for this account after too many wrong "
+            "answers. Ask for a reset link by email, or a reset token from your practice."
+        )
+
+
 class DeviceNotFound(NotFound):
     """No remembered device with that ID belongs to the account."""
 

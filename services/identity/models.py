@@ -347,3 +347,30 @@ class PracticeResetToken(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Set when used, replaced by a newer token, or ended by too many wrong tries.
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class QuestionReset(Base):
+    """A password reset by security questions in progress (I8 b): the two questions asked,
+    for a short while; only the token's hash is kept. `state_key` names the attempts it counts
+    against: the account's, or a decoy's for a username that does not exist (X3)."""
+
+    __tablename__ = "question_resets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state_key: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[str | None] = mapped_column(String(32))
+    question_ids: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class QuestionResetAttempts(Base):
+    """Wrong answers per question for one account (or decoy) (I8 b): three on any question
+    close this way until a reset link or a practice token is used."""
+
+    __tablename__ = "question_reset_attempts"
+
+    state_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

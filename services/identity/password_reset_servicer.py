@@ -8,7 +8,13 @@ from vestibule.identity.v1 import identity_pb2
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.identity import checks, password_resets, practice_reset_tokens
+from services.identity import (
+    checks,
+    domain,
+    password_resets,
+    practice_reset_tokens,
+    question_resets,
+)
 from services.identity.domain import IdentityCheck
 from services.identity.hashing import PasswordHashing
 from services.identity.lockout import Lockout
@@ -116,3 +122,45 @@ class PasswordResetRpcs:
                 second_factor=(field, getattr(request, field)) if field else None,
             )
         return identity_pb2.ResetPasswordWithTokenResponse()
+
+    def StartQuestionReset(
+        self, request: identity_pb2.StartQuestionResetRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.StartQuestionResetResponse:
+        with self._database.transaction() as session:
+            started = question_resets.start(
+                session, keyring=self._keyring, username=request.username
+            )
+        return identity_pb2.StartQuestionResetResponse(
+            token=started.token,
+            questions=[
+                identity_pb2.SecurityQuestion(question_id=q, text=domain.SECURITY_QUESTIONS[q])
+                for q in started.question_ids
+            ],
+        )
+
+    def CompleteQuestionReset(
+        self, request: identity_pb2.CompleteQuestionResetRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.CompleteQuestionResetResponse:
+        # The answers and the new password are hashed between two transactions.
+        with self._database.transaction() as session:
+            found = question_resets.on_file(session, token=request.token)
+            asked = question_resets.asked_questions(session, token=request.token)
+        wrong = question_resets.wrong_answers(self._hashing, found, asked, dict(request.answers))
+        new_hash = ""
+        if not wrong and found.account_id is not None:
+            policy = self.policy_of(found.practice_id)  # type: ignore[attr-defined]
+            candidate = checks.acceptable_password(request.new_password, found.username, policy)
+            new_hash = self._hashing.hash(candidate)
+        field = request.WhichOneof("second_factor")
+        with self._database.transaction() as session:
+            question_resets.complete(
+                session,
+                keyring=self._keyring,
+                lockout=self._lockout,
+                outbox=self._outbox,
+                token=request.token,
+                wrong=wrong,
+                new_hash=new_hash,
+                second_factor=(field, getattr(request, field)) if field else None,
+            )
+        return identity_pb2.CompleteQuestionResetResponse()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from vestibule.notify.v1 import notify_pb2
 
@@ -26,7 +26,12 @@ from services.identity.codes import SEND_NOTIFICATION
 from services.identity.domain import AccountState, PrincipalKind
 from services.identity.errors import ResetLinkNotValid, WrongSecondFactorCode
 from services.identity.lockout import Lockout, principal_key
-from services.identity.models import Account, PasswordReset, RememberedDevice
+from services.identity.models import (
+    Account,
+    PasswordReset,
+    QuestionResetAttempts,
+    RememberedDevice,
+)
 
 LINK_LIFETIME = timedelta(minutes=30)
 # At most this many links per account in the window; more are dropped silently (X3).
@@ -206,6 +211,13 @@ def finish(
         .values(forgotten_at=utcnow())
     )
     lockout.clear(session, principal_key(PrincipalKind.ACCOUNT, account.id))
+    if way in ("link", "token"):
+        # A link or a practice token reopens the security-question way (I8 b).
+        session.execute(
+            delete(QuestionResetAttempts).where(
+                QuestionResetAttempts.state_key == f"account:{account.id}"
+            )
+        )
     trail.record(session, "account.password_reset", f"account:{account.id}", details={"way": way})
     notices.send_account_notice(
         session,

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import Stack, text_of
-from tests.e2e.test_account_settings import activated_patient_session
+from tests.e2e.test_account_settings import activated_patient_session, answer_security_questions
 from tests.e2e.test_enrollment_journey import EMAIL, staff_session
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +60,29 @@ def test_a_patient_resets_with_a_token_the_practice_issued_I8_S1(stack: Stack):
     done = stack.api.post(
         "/patient/recovery/password/token",
         json={"username": "janedoe84", "token": token, "new_password": NEW_PASSWORD},
+    )
+    assert done.status_code == 204, done.text
+    signed_in = stack.api.post(
+        "/patient/sessions", json={"username": "JaneDoe84", "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 201, signed_in.text
+
+
+# rule I8, I3
+def test_a_patient_resets_by_answering_two_security_questions_I8_I3(stack: Stack):
+    session = activated_patient_session(stack)
+    answer_security_questions(stack, session)  # every answer is "Blue"
+    started = stack.api.post("/patient/recovery/password/questions", json={"username": "janedoe84"})
+    assert started.status_code == 200, started.text
+    asked = started.json()["questions"]
+    assert len(asked) == 2
+    done = stack.api.post(
+        "/patient/recovery/password/questions/answers",
+        json={
+            "token": started.json()["token"],
+            "answers": [{"question_id": q["question_id"], "answer": " blue "} for q in asked],
+            "new_password": NEW_PASSWORD,
+        },
     )
     assert done.status_code == 204, done.text
     signed_in = stack.api.post(
