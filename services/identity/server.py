@@ -12,6 +12,7 @@ from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.identity.audit import trail
 from services.identity.hashing import PasswordHashing
+from services.identity.linked_patients import LinkedPatients
 from services.identity.models import OutboxMessage
 from services.identity.servicer import IdentityServicer
 from services.identity.settings import IdentitySettings
@@ -28,6 +29,7 @@ def create_server(
     keyring = shared.keyring()
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
     notify = connect(shared.notify_address, default_timeout=shared.rpc_timeout_seconds)
+    enrollment = connect(shared.enrollment_address, default_timeout=shared.rpc_timeout_seconds)
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
     servicer = IdentityServicer(
         database,
@@ -35,6 +37,7 @@ def create_server(
         outbox=outbox,
         keyring=keyring,
         settings=identity_settings,
+        linked_patients=LinkedPatients(enrollment),
     )
     return ServiceHost(
         settings,
@@ -47,7 +50,7 @@ def create_server(
             outbox.relay_worker("identity", database, settings.worker_interval_seconds),
             servicer.lockout_sweeper(),
         ],
-        channels=[notify],
+        channels=[notify, enrollment],
         audit=trail,
     )
 

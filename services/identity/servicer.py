@@ -17,7 +17,9 @@ from services.identity.account_security_servicer import (
 )
 from services.identity.device_sessions_servicer import DeviceSessionRpcs
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
+from services.identity.forgot_username_servicer import ForgotUsernameRpcs
 from services.identity.hashing import PasswordHashing
+from services.identity.linked_patients import LinkedPatients
 from services.identity.lockout import Lockout
 from services.identity.models import Account
 from services.identity.password_policy_servicer import PasswordPolicyRpcs
@@ -65,6 +67,7 @@ class IdentityServicer(
     PatientSignInPolicyRpcs,
     StaffRpcs,
     AccountSettingsRpcs,
+    ForgotUsernameRpcs,
     identity_pb2_grpc.IdentityServiceServicer,
 ):
     """Every identity RPC; the staff ones live in `StaffRpcs`, the account settings ones in
@@ -78,12 +81,14 @@ class IdentityServicer(
         outbox: Outbox,
         keyring: Keyring,
         settings: IdentitySettings,
+        linked_patients: LinkedPatients,
     ) -> None:
         self._database = database
         self._hashing = hashing
         self._outbox = outbox
         self._keyring = keyring
         self._settings = settings
+        self._linked_patients = linked_patients
         self._lockout = Lockout(settings.lockout, keyring, outbox)
 
     def lockout_sweeper(self) -> BackgroundWorker:
