@@ -20,6 +20,7 @@ from gateway.routes import (
     practice,
     practice_settings,
     preferences,
+    recovery_username,
     registration,
     reports,
     staff,
@@ -55,6 +56,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(preferences.router)
     app.include_router(patient.router)
+    app.include_router(recovery_username.router)
     app.include_router(registration.patient_router)
     app.include_router(registration.practice_router)
     app.include_router(account_settings.router)

@@ -24,6 +24,7 @@ class RateLimits:
             "sign_in": parse(settings.rate_limit_sign_in),
             "activation": parse(settings.rate_limit_activation),
             "password_check": parse(settings.rate_limit_password_check),
+            "recovery": parse(settings.rate_limit_recovery),
         }
 
     def hit(self, group: str, *, route: str, client: str) -> None:

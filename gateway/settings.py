@@ -28,8 +28,15 @@ class GatewaySettings(BaseSettings):
     rate_limit_sign_in: str = "10/minute"
     rate_limit_activation: str = "20/minute"
     rate_limit_password_check: str = "60/minute"  # noqa: S105 (a limit, not a password)
+    # Forgot username and the like: each call may send an email and asks other services.
+    rate_limit_recovery: str = "5/minute"
 
-    @field_validator("rate_limit_sign_in", "rate_limit_activation", "rate_limit_password_check")
+    @field_validator(
+        "rate_limit_sign_in",
+        "rate_limit_activation",
+        "rate_limit_password_check",
+        "rate_limit_recovery",
+    )
     @classmethod
     def _valid_limit(cls, value: str) -> str:
         parse(value)  # raises ValueError on a malformed limit, so start-up fails fast
