@@ -21,6 +21,7 @@ from gateway.routes import (
     practice_settings,
     preferences,
     recovery,
+    recovery_username,
     registration,
     reports,
     staff,
@@ -57,6 +58,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(preferences.router)
     app.include_router(recovery.router)
     app.include_router(patient.router)
+    app.include_router(recovery_username.router)
     app.include_router(registration.patient_router)
     app.include_router(registration.practice_router)
     app.include_router(account_settings.router)

@@ -236,3 +236,16 @@ def invitation_state(
     if expires_at <= now:
         return InvitationState.EXPIRED
     return InvitationState.OPEN
+
+
+def last_name_and_birth_date_match(
+    record: Demographics, *, last_name: str, date_of_birth: date
+) -> bool:
+    """Whether a linked record confirms a forgotten username's owner (I7): the last name alike
+    but for letter case and surrounding space, and the same date of birth."""
+    given = last_name.strip().casefold()
+    return (
+        bool(given)
+        and (record.last_name or "").strip().casefold() == given
+        and record.date_of_birth == date_of_birth
+    )

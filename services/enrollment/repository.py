@@ -245,3 +245,14 @@ def match_request_of_practice(
         .where(MatchRequest.id == match_request_id, MatchRequest.practice_id == practice_id)
         .with_for_update(of=MatchRequest)
     ).first()
+
+
+def patients_of_accounts_born_on(
+    session: Session, account_ids: Sequence[str], date_of_birth: date
+) -> Sequence[Patient]:
+    """The records linked to any of the accounts whose date of birth is `date_of_birth`."""
+    return session.scalars(
+        select(Patient).where(
+            Patient.account_id.in_(account_ids), Patient.date_of_birth == date_of_birth
+        )
+    ).all()

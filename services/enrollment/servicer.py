@@ -12,6 +12,7 @@ from services.enrollment import (
     auto_invites,
     domain,
     funnel,
+    linked_patients,
     messages,
     practice_settings,
     responses,
@@ -278,6 +279,18 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                     for p in patients
                 ]
             )
+
+    def MatchLinkedPatients(
+        self, request: pb.MatchLinkedPatientsRequest, context: grpc.ServicerContext
+    ) -> pb.MatchLinkedPatientsResponse:
+        with self._database.transaction() as session:
+            matched = linked_patients.match_linked_patients(
+                session,
+                account_ids=list(request.account_ids),
+                last_name=request.last_name,
+                date_of_birth=request.date_of_birth,
+            )
+        return pb.MatchLinkedPatientsResponse(account_ids=matched)
 
     def StartRegistration(
         self, request: pb.StartRegistrationRequest, context: grpc.ServicerContext

@@ -202,7 +202,7 @@ class AccountContact(Base):
     __tablename__ = "account_contacts"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
-    notification_email: Mapped[str | None] = mapped_column(String(320))
+    notification_email: Mapped[str | None] = mapped_column(String(320), index=True)
     verified_cell_phone: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -374,3 +374,13 @@ class QuestionResetAttempts(Base):
     state_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     failed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class UsernameReminder(Base):
+    """When a username reminder (I7) last went to an address, so a stranger cannot mail-bomb
+    it; the address is kept only as its keyed hash."""
+
+    __tablename__ = "username_reminders"
+
+    address_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -300,3 +300,16 @@ def contact_changes_since(
             .order_by(ContactChange.created_at)
         )
     )
+
+
+def account_ids_by_notification_email(session: Session, email: str, limit: int) -> list[str]:
+    """Up to `limit` accounts whose notification email is `email`, oldest account first."""
+    return list(
+        session.scalars(
+            select(AccountContact.account_id)
+            .join(Account, Account.id == AccountContact.account_id)
+            .where(AccountContact.notification_email == email)
+            .order_by(Account.created_at, Account.id)
+            .limit(limit)
+        )
+    )

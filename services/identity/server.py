@@ -12,6 +12,7 @@ from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.identity.audit import trail
 from services.identity.hashing import PasswordHashing
+from services.identity.linked_patients import LinkedPatients
 from services.identity.models import OutboxMessage
 from services.identity.servicer import IdentityServicer
 from services.identity.settings import IdentitySettings
@@ -28,6 +29,7 @@ def create_server(
     keyring = shared.keyring()
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
     notify = connect(shared.notify_address, default_timeout=shared.rpc_timeout_seconds)
+    enrollment = connect(shared.enrollment_address, default_timeout=shared.rpc_timeout_seconds)
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
     servicer = IdentityServicer(
         database,
@@ -36,6 +38,7 @@ def create_server(
         keyring=keyring,
         settings=identity_settings,
         portal_url=shared.portal_url,
+        linked_patients=LinkedPatients(enrollment),
     )
     return ServiceHost(
         settings,
@@ -48,7 +51,7 @@ def create_server(
             outbox.relay_worker("identity", database, settings.worker_interval_seconds),
             servicer.lockout_sweeper(),
         ],
-        channels=[notify],
+        channels=[notify, enrollment],
         audit=trail,
     )
 

@@ -17,7 +17,9 @@ from services.identity.account_security_servicer import (
 )
 from services.identity.device_sessions_servicer import DeviceSessionRpcs
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
+from services.identity.forgot_username_servicer import ForgotUsernameRpcs
 from services.identity.hashing import PasswordHashing
+from services.identity.linked_patients import LinkedPatients
 from services.identity.lockout import Lockout
 from services.identity.models import Account
 from services.identity.password_policy_servicer import PasswordPolicyRpcs
@@ -67,6 +69,7 @@ class IdentityServicer(
     PatientSignInPolicyRpcs,
     StaffRpcs,
     AccountSettingsRpcs,
+    ForgotUsernameRpcs,
     identity_pb2_grpc.IdentityServiceServicer,
 ):
     """Every identity RPC; the staff ones live in `StaffRpcs`, the account settings ones in
@@ -80,6 +83,7 @@ class IdentityServicer(
         outbox: Outbox,
         keyring: Keyring,
         settings: IdentitySettings,
+        linked_patients: LinkedPatients,
         portal_url: str = "https://localhost:8443",
     ) -> None:
         self._database = database
@@ -87,6 +91,7 @@ class IdentityServicer(
         self._outbox = outbox
         self._keyring = keyring
         self._settings = settings
+        self._linked_patients = linked_patients
         self._lockout = Lockout(settings.lockout, keyring, outbox)
         self._portal_url = portal_url
 

@@ -33,6 +33,8 @@ class IdentitySettings(BaseSettings):
     # Wrong passwords or codes in a row that lock sign-in, and for how long (I11).
     lockout_failures: int = Field(10, ge=4, le=100)
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    # At most one forgotten-username email per address in this many minutes (I7).
+    username_reminder_minutes: int = Field(15, ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def _memory_covers_lanes(self) -> IdentitySettings:

@@ -101,10 +101,18 @@ def stack(start_service, shared_settings, tmp_path: Path, spans) -> Iterator[Sta
         ),
         shared,
     )
-    shared = shared.model_copy(update={"notify_address": notify.address})
+    # Identity asks enrollment (I7) and enrollment asks identity: enrollment's port is chosen
+    # first, and channels connect lazily.
+    enrollment_port = free_port()
+    shared = shared.model_copy(
+        update={
+            "notify_address": notify.address,
+            "enrollment_address": f"127.0.0.1:{enrollment_port}",
+        }
+    )
     identity = start_service("identity", lambda s, sh: identity_server(s, sh, FAST_HASHING), shared)
     shared = shared.model_copy(update={"identity_address": identity.address})
-    enrollment = start_service("enrollment", enrollment_server, shared)
+    enrollment = start_service("enrollment", enrollment_server, shared, port=enrollment_port)
     proxy = start_service("proxy", proxy_server, shared)
     shared = shared.model_copy(
         update={"enrollment_address": enrollment.address, "proxy_address": proxy.address}
