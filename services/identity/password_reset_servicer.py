@@ -38,6 +38,22 @@ class PasswordResetRpcs:
     _outbox: Outbox
     _portal_url: str
 
+    def _new_hash(self, password: str, username: str, practice_id: str) -> str:
+        """The argon2id hash of a new password that meets the practice's policy (WeakPassword
+        otherwise); call it outside any transaction."""
+        policy = self.policy_of(practice_id)  # type: ignore[attr-defined]
+        return self._hashing.hash(checks.acceptable_password(password, username, policy))
+
+    @staticmethod
+    def _second_factor(
+        request: identity_pb2.CompletePasswordResetRequest
+        | identity_pb2.ResetPasswordWithTokenRequest
+        | identity_pb2.CompleteQuestionResetRequest,
+    ) -> tuple[str, str] | None:
+        """The authenticator or recovery code given, by field name, if any."""
+        field = request.WhichOneof("second_factor")
+        return (field, getattr(request, field)) if field else None
+
     def RequestPasswordReset(
         self, request: identity_pb2.RequestPasswordResetRequest, context: grpc.ServicerContext
     ) -> identity_pb2.RequestPasswordResetResponse:
@@ -60,13 +76,7 @@ class PasswordResetRpcs:
         # The hash is made between two transactions: no lock is held while argon2 runs.
         with self._database.transaction() as session:
             reset = password_resets.open_link(session, token=request.token)
-        candidate = checks.acceptable_password(
-            request.new_password,
-            reset.username,
-            self.policy_of(reset.practice_id),  # type: ignore[attr-defined]
-        )
-        new_hash = self._hashing.hash(candidate)
-        field = request.WhichOneof("second_factor")
+        new_hash = self._new_hash(request.new_password, reset.username, reset.practice_id)
         with self._database.transaction() as session:
             password_resets.complete(
                 session,
@@ -75,7 +85,7 @@ class PasswordResetRpcs:
                 outbox=self._outbox,
                 token=request.token,
                 new_hash=new_hash,
-                second_factor=(field, getattr(request, field)) if field else None,
+                second_factor=self._second_factor(request),
             )
         return identity_pb2.CompletePasswordResetResponse()
 
@@ -104,12 +114,11 @@ class PasswordResetRpcs:
             found = practice_reset_tokens.on_file(
                 session, lockout=self._lockout, username=request.username
             )
-        policy = self.policy_of(found.practice_id if found else "")  # type: ignore[attr-defined]
-        candidate = checks.acceptable_password(
-            request.new_password, found.username if found else request.username, policy
+        new_hash = self._new_hash(
+            request.new_password,
+            found.username if found else request.username,
+            found.practice_id if found else "",
         )
-        new_hash = self._hashing.hash(candidate)
-        field = request.WhichOneof("second_factor")
         with self._database.transaction() as session:
             practice_reset_tokens.reset(
                 session,
@@ -119,7 +128,7 @@ class PasswordResetRpcs:
                 username=request.username,
                 token=request.token,
                 new_hash=new_hash,
-                second_factor=(field, getattr(request, field)) if field else None,
+                second_factor=self._second_factor(request),
             )
         return identity_pb2.ResetPasswordWithTokenResponse()
 
@@ -148,10 +157,7 @@ class PasswordResetRpcs:
         wrong = question_resets.wrong_answers(self._hashing, found, asked, dict(request.answers))
         new_hash = ""
         if not wrong and found.account_id is not None:
-            policy = self.policy_of(found.practice_id)  # type: ignore[attr-defined]
-            candidate = checks.acceptable_password(request.new_password, found.username, policy)
-            new_hash = self._hashing.hash(candidate)
-        field = request.WhichOneof("second_factor")
+            new_hash = self._new_hash(request.new_password, found.username, found.practice_id)
         with self._database.transaction() as session:
             question_resets.complete(
                 session,
@@ -161,6 +167,6 @@ class PasswordResetRpcs:
                 token=request.token,
                 wrong=wrong,
                 new_hash=new_hash,
-                second_factor=(field, getattr(request, field)) if field else None,
+                second_factor=self._second_factor(request),
             )
         return identity_pb2.CompleteQuestionResetResponse()
