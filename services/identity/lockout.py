@@ -31,6 +31,12 @@ from services.identity.models import Account, SignInThrottle, StaffMember
 
 # Stale rows are swept in batches of this many.
 SWEEP_BATCH = 500
+_MINUTE = timedelta(minutes=1)
+
+
+def _raise_if_paused(row: SignInThrottle | None, now: datetime) -> None:
+    if row is not None and row.paused_until is not None and row.paused_until > now:
+        raise SignInPaused(row.paused_until - now)
 
 
 def principal_key(kind: PrincipalKind, principal_id: str) -> str:
@@ -57,17 +63,16 @@ class Lockout:
 
     def check(self, session: Session, key: str, now: datetime) -> None:
         """SignInPaused (with the wait) while the key is slowed down or locked."""
-        row = session.get(SignInThrottle, key)
-        if row is not None and row.paused_until is not None and row.paused_until > now:
-            raise SignInPaused(row.paused_until - now)
+        _raise_if_paused(session.get(SignInThrottle, key), now)
 
     def check_locked(self, session: Session, key: str, now: datetime) -> None:
         """As `check`, with the key's row locked, for a check made right before counting."""
-        row = session.scalar(
-            select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()
+        _raise_if_paused(
+            session.scalar(
+                select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()
+            ),
+            now,
         )
-        if row is not None and row.paused_until is not None and row.paused_until > now:
-            raise SignInPaused(row.paused_until - now)
 
     def fail(
         self,
@@ -134,6 +139,3 @@ def sweep(database: Database, rule: LockoutRule) -> int:
         if keys:
             session.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(keys)))
     return len(keys)
-
-
-_MINUTE = timedelta(minutes=1)

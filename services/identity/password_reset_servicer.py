@@ -153,8 +153,7 @@ class PasswordResetRpcs:
         # The answers and the new password are hashed between two transactions.
         with self._database.transaction() as session:
             found = question_resets.on_file(session, token=request.token)
-            asked = question_resets.asked_questions(session, token=request.token)
-        wrong = question_resets.wrong_answers(self._hashing, found, asked, dict(request.answers))
+        wrong = question_resets.wrong_answers(self._hashing, found, dict(request.answers))
         new_hash = ""
         if not wrong and found.account_id is not None:
             new_hash = self._new_hash(request.new_password, found.username, found.practice_id)

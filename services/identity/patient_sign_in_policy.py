@@ -40,8 +40,7 @@ def policy(session: Session, *, practice_id: str) -> Policy:
 
 def second_factor_rule(session: Session, practice_id: str) -> SecondFactorRule:
     """When the practice's patients are asked for their authenticator code."""
-    row = session.get(PatientSignInPolicy, practice_id)
-    return SecondFactorRule(row.second_factor_rule) if row else SecondFactorRule.EVERY_SIGN_IN
+    return policy(session, practice_id=practice_id).second_factor_rule
 
 
 def set_policy(session: Session, *, practice_id: str, rule: SecondFactorRule) -> Policy:

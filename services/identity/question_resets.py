@@ -53,6 +53,7 @@ class OnFile:
     account_id: str | None
     username: str
     practice_id: str
+    asked: list[str]
     answer_hashes: dict[str, str] = field(default_factory=dict)
 
 
@@ -105,34 +106,29 @@ def _live(session: Session, token: str, *, lock: bool) -> QuestionReset:
 
 
 def on_file(session: Session, *, token: str) -> OnFile:
-    """The stored answers of the asked questions (none for a decoy)."""
+    """The asked questions and their stored answers (none for a decoy)."""
     row = _live(session, token, lock=False)
+    asked = list(row.question_ids)
     account = repository.account(session, row.account_id) if row.account_id else None
     if account is None:
-        return OnFile(None, "", "")
+        return OnFile(None, "", "", asked)
     hashes = {
         answer.question_id: answer.answer_hash
         for answer in repository.security_answers(session, account.id)
         if answer.question_id in row.question_ids
     }
-    return OnFile(account.id, account.username, account.practice_id, hashes)
+    return OnFile(account.id, account.username, account.practice_id, asked, hashes)
 
 
-def wrong_answers(
-    hashing: PasswordHashing, on_file: OnFile, asked: list[str], given: dict[str, str]
-) -> list[str]:
+def wrong_answers(hashing: PasswordHashing, on_file: OnFile, given: dict[str, str]) -> list[str]:
     """The asked questions answered wrongly (every one for a decoy); argon2, no database."""
     wrong = []
-    for question in asked:
+    for question in on_file.asked:
         stored = on_file.answer_hashes.get(question)
         answer = domain.normalize_answer(given.get(question, ""))
         if not hashing.verify(stored, answer).matches:
             wrong.append(question)
     return wrong
-
-
-def asked_questions(session: Session, *, token: str) -> list[str]:
-    return list(_live(session, token, lock=False).question_ids)
 
 
 def complete(
