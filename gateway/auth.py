@@ -40,11 +40,19 @@ _staff_cookie = APIKeyCookie(name=STAFF_COOKIE, scheme_name="StaffSessionCookie"
 ALLOWED_WHILE_REQUIRED = frozenset(
     {
         ("PUT", f"{PATIENT_PATH}/account/security-questions"),
+        ("POST", f"{PATIENT_PATH}/account/email-change"),
+        ("POST", f"{PATIENT_PATH}/account/email-change/confirm"),
         ("DELETE", f"{PATIENT_PATH}/sessions/current"),
         ("GET", f"{PATIENT_PATH}/me"),
     }
 )
 _REQUIRED_ACTION_PROBLEMS = {
+    "verify_account_email": (
+        "ACCOUNT_EMAIL_REQUIRED",
+        "Verify an account email before you continue: send it with your password to "
+        f"POST {PATIENT_PATH}/account/email-change, then the code we email you to "
+        f"POST {PATIENT_PATH}/account/email-change/confirm. Then answer five security questions.",
+    ),
     "set_security_questions": (
         "SECURITY_QUESTIONS_REQUIRED",
         "Choose five security questions and answer them before you continue: get the list from "

@@ -209,6 +209,15 @@ SECOND_FACTOR_RULES: dict[str, identity_pb2.SecondFactorRule.ValueType] = {
 }
 
 
+def reset_switches(given: dict[str, Any]) -> dict[str, bool]:
+    """The reset switches present in a request body, by their proto field names."""
+    names = {
+        "question_reset": "question_reset_allowed",
+        "account_information_reset": "account_information_reset_allowed",
+    }
+    return {names[name]: given[name] for name in names if given.get(name) is not None}
+
+
 def patient_sign_in_policy(
     message: identity_pb2.PatientSignInPolicy,
 ) -> schemas.PatientSignInPolicy:
@@ -216,6 +225,8 @@ def patient_sign_in_policy(
     rule = {value: name for name, value in SECOND_FACTOR_RULES.items()}[message.second_factor_rule]
     return schemas.PatientSignInPolicy(
         second_factor=rule,  # type: ignore[arg-type]
+        question_reset=message.question_reset_allowed,
+        account_information_reset=message.account_information_reset_allowed,
         updated_at=when(message, "updated_at"),
         updated_by=_text(message.updated_by),
     )

@@ -1,5 +1,6 @@
 """The practice's settings route: enrollment settings (enrollment service) and the patients'
-second-factor rule (identity), read and changed as one document."""
+sign-in policy (identity: the second-factor rule and the reset switches), read and changed as
+one document."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ _SIGNED_IN = problem_responses(401, 403, 404)
 def _document(
     settings: enrollment_pb2.PracticeSettings, policy: identity_pb2.PatientSignInPolicy
 ) -> schemas.PracticeSettings:
+    sign_in = convert.patient_sign_in_policy(policy)
     return schemas.PracticeSettings(
         time_zone=settings.time_zone,
         auto_invites_enabled=settings.auto_invites_enabled,
@@ -39,7 +41,9 @@ def _document(
         throttle_max_sends=settings.throttle_max_sends,
         throttle_window_days=settings.throttle_window_days,
         age_of_majority=settings.age_of_majority,
-        second_factor=convert.patient_sign_in_policy(policy).second_factor,
+        second_factor=sign_in.second_factor,
+        question_reset=sign_in.question_reset,
+        account_information_reset=sign_in.account_information_reset,
         updated_at=convert.when(settings, "updated_at"),
         updated_by=settings.updated_by or None,
     )
@@ -67,9 +71,12 @@ def update_settings(
 ) -> schemas.PracticeSettings:
     """Changes the settings given; the others keep their values. Invalid values refuse the
     whole change with a problem naming each field. The enrollment settings are saved first,
-    then the second-factor rule; the change is safe to repeat if the answer is lost."""
+    then the sign-in policy; the change is safe to repeat if the answer is lost."""
     given = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     rule = given.pop("second_factor", None)
+    switches = convert.reset_switches(given)
+    given.pop("question_reset", None)
+    given.pop("account_information_reset", None)
     settings = enrollment_pb2.PracticeSettings(
         **{k: v for k, v in given.items() if k != "auto_invite_hours"}
     )
@@ -84,11 +91,12 @@ def update_settings(
             update_mask=FieldMask(paths=sorted(given)),
         )
     )
-    if rule is not None:
+    if rule is not None or switches:
         policy = services.identity.SetPatientSignInPolicy(
             identity_pb2.SetPatientSignInPolicyRequest(
                 practice_id=staff.practice_id,
-                second_factor_rule=convert.SECOND_FACTOR_RULES[rule],
+                second_factor_rule=convert.SECOND_FACTOR_RULES[rule] if rule else 0,
+                **switches,
             )
         ).policy
     else:

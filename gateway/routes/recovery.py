@@ -1,5 +1,5 @@
-"""Getting back into an account: the password reset link (I8 a). Every route is public, rate
-limited, and answers the same whether or not an account matched (X3)."""
+"""Getting back into an account: the four ways to reset a password (I8 a to d). Every route
+is public, rate limited, and answers the same whether or not an account matched (X3)."""
 
 from __future__ import annotations
 
@@ -125,8 +125,49 @@ def complete_question_reset(body: schemas.QuestionAnswers, services: Services) -
     )
 
 
+@router.post("/password/account-information", responses=problem_responses(409), **_LIMITED)
+def start_information_reset(
+    body: schemas.InformationResetStart, services: Services
+) -> schemas.AddressesToPick:
+    """Starts the once-only reset for an account with no verified email and no security
+    questions (I8 d): give your details, then pick your street address from the five shown."""
+    answer = services.identity.StartAccountInformationReset(
+        identity_pb2.StartAccountInformationResetRequest(
+            username=body.username,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            date_of_birth=body.date_of_birth,
+            home_phone=body.home_phone,
+        )
+    )
+    return schemas.AddressesToPick(token=answer.token, addresses=list(answer.addresses))
+
+
+@router.post(
+    "/password/account-information/address",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(409),
+    **_LIMITED,
+)
+def complete_information_reset(body: schemas.AddressPick, services: Services) -> None:
+    """Sets the new password with your street address picked; a wrong pick counts, and the
+    second closes this way. Then sign in, verify an account email and answer five security
+    questions before anything else."""
+    services.identity.CompleteAccountInformationReset(
+        identity_pb2.CompleteAccountInformationResetRequest(
+            token=body.token,
+            address_index=body.address_index,
+            new_password=body.new_password,
+            **_second_factor(body),
+        )
+    )
+
+
 def _second_factor(
-    body: schemas.PasswordResetCompletion | schemas.TokenReset | schemas.QuestionAnswers,
+    body: schemas.PasswordResetCompletion
+    | schemas.TokenReset
+    | schemas.QuestionAnswers
+    | schemas.AddressPick,
 ) -> dict[str, str]:
     """At most one of the two codes, by field name."""
     given = {"totp_code": body.totp_code, "recovery_code": body.recovery_code}

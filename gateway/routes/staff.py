@@ -223,11 +223,13 @@ def set_patient_sign_in_policy(
     body: schemas.PatientSignInPolicyUpdate, staff: Staff, services: Services
 ) -> schemas.PatientSignInPolicy:
     """Sets when patients with the authenticator app on are asked for its code: at every
-    sign-in, or only from a device they have not remembered (I4)."""
+    sign-in, or only from a device they have not remembered (I4); and, when given, whether
+    they may reset a password with security questions or account information (I8 b, d)."""
     answer = services.identity.SetPatientSignInPolicy(
         identity_pb2.SetPatientSignInPolicyRequest(
             practice_id=staff.practice_id,
             second_factor_rule=convert.SECOND_FACTOR_RULES[body.second_factor],
+            **convert.reset_switches(body.model_dump()),
         )
     )
     return convert.patient_sign_in_policy(answer.policy)

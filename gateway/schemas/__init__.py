@@ -77,6 +77,9 @@ from gateway.schemas.practice_settings import (
 from gateway.schemas.preferences import PracticePreference, Preferences, PreferenceUpdate
 from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.recovery import (
+    AddressesToPick,
+    AddressPick,
+    InformationResetStart,
     PasswordResetCompletion,
     QuestionAnswers,
     QuestionResetStart,
@@ -155,6 +158,8 @@ __all__ = [
     "ActivationComplete",
     "ActivationTicket",
     "ActivationVerify",
+    "AddressPick",
+    "AddressesToPick",
     "AuditPage",
     "AuditRecord",
     "AutoInvitation",
@@ -186,6 +191,7 @@ __all__ = [
     "FieldError",
     "FunnelStages",
     "Health",
+    "InformationResetStart",
     "Invitation",
     "InvitationAnswered",
     "InvitationResent",

@@ -24,8 +24,8 @@ class OpeningHours(_Request):
 
 
 class PracticeSettings(BaseModel):
-    """The practice's enrollment settings and its patients' second-factor rule.
-    `updated_by` is null until the practice first changes its settings."""
+    """The practice's enrollment settings, its patients' second-factor rule, and the reset
+    ways they may use. `updated_by` is null until the practice first changes its settings."""
 
     time_zone: str
     auto_invites_enabled: bool
@@ -36,6 +36,8 @@ class PracticeSettings(BaseModel):
     throttle_window_days: int
     age_of_majority: int
     second_factor: SecondFactor
+    question_reset: bool
+    account_information_reset: bool
     updated_at: datetime | None
     updated_by: str | None
 
@@ -55,6 +57,10 @@ class PracticeSettingsUpdate(_Request):
     throttle_window_days: int | None = None
     age_of_majority: int | None = None
     second_factor: SecondFactor | None = None
+    # Whether patients may reset a password with security questions or account information
+    # (I8 b, d); knowledge-based, so a practice may turn them off.
+    question_reset: bool | None = None
+    account_information_reset: bool | None = None
 
 
 class BrandingUpdate(_Request):

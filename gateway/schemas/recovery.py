@@ -1,4 +1,4 @@
-"""Getting back into an account: the password reset link (I8 a)."""
+"""Getting back into an account: the four ways to reset a password (I8 a to d)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from gateway.schemas.account_settings import SecurityAnswer, SecurityQuestion
-from gateway.schemas.types import Code, Password, Secret, Username, _Request
+from gateway.schemas.types import (
+    Code,
+    IsoDate,
+    Name,
+    Password,
+    Phone,
+    Secret,
+    Username,
+    _Request,
+)
 
 
 class ResetLinkRequest(_Request):
@@ -85,6 +94,37 @@ class QuestionAnswers(_Request):
 
     token: Secret
     answers: list[SecurityAnswer] = Field(min_length=2, max_length=2)
+    new_password: Password
+    totp_code: Code | None = None
+    recovery_code: Code | None = None
+
+
+class InformationResetStart(_Request):
+    """Your username and what your practice has on file about you: first name, last name,
+    date of birth (YYYY-MM-DD) and home phone."""
+
+    username: Username
+    first_name: Name
+    last_name: Name
+    date_of_birth: IsoDate
+    home_phone: Phone
+
+
+class AddressesToPick(BaseModel):
+    """Five street addresses: pick yours by its position (0 to 4) with the token. If yours
+    is not among them, a detail you gave does not match; start again or ask your practice for
+    a reset token."""
+
+    token: str
+    addresses: list[str]
+
+
+class AddressPick(_Request):
+    """The token, the position of your street address in the list, the new password, and with
+    the authenticator app on exactly one of a code from it or a recovery code."""
+
+    token: Secret
+    address_index: int = Field(ge=0, le=4)
     new_password: Password
     totp_code: Code | None = None
     recovery_code: Code | None = None

@@ -75,17 +75,25 @@ class SecurityPolicyUpdate(_Request):
 class PatientSignInPolicy(BaseModel):
     """How the practice's patients sign in (I4): whether those with the authenticator app on
     are asked for its code at every sign-in, or only from a device they have not remembered;
-    `updated_by` is null while it is the default (every sign-in)."""
+    and whether they may reset a forgotten password with security questions or with account
+    information (I8 b, d; on by default). `updated_by` is null while it is the default."""
 
     second_factor: Literal["every_sign_in", "new_device"]
+    question_reset: bool
+    account_information_reset: bool
     updated_at: datetime | None
     updated_by: str | None
 
 
 class PatientSignInPolicyUpdate(_Request):
-    """When the practice's patients are asked for their authenticator code."""
+    """When the practice's patients are asked for their authenticator code, and optionally
+    whether they may reset a password with security questions or account information (left
+    out, a switch keeps its value). Current guidance (OWASP ASVS, NIST SP 800-63B) no longer
+    trusts knowledge-based answers alone: turn them off once your patients have other ways."""
 
     second_factor: Literal["every_sign_in", "new_device"]
+    question_reset: bool | None = None
+    account_information_reset: bool | None = None
 
 
 class PasswordPolicy(_Request):

@@ -18,9 +18,9 @@ from services.common.crypto import Keyring, new_token, token_hash
 from services.common.db import new_id, utcnow
 from services.identity import (
     account_totp,
+    account_validation,
     domain,
     patient_sign_in_policy,
-    questions,
     remembered_devices,
     repository,
     sessions,
@@ -87,7 +87,7 @@ def _complete(
         lifetime=lifetime,
         factors=factors,
     )
-    required = tuple(questions.required_actions(session, account.id))
+    required = tuple(account_validation.required_actions(session, account.id))
     if device.remembered is not None:
         device.remembered.last_used_at = now
         return Progress(signed_in=signed_in, required_actions=required)

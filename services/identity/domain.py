@@ -205,8 +205,9 @@ RESET_TOKEN_ATTEMPTS = 5
 
 
 class RequiredAction(StrEnum):
-    """What a signed-in account must do before anything else (I3)."""
+    """What a signed-in account must do before anything else (I3, I8 d)."""
 
+    VERIFY_ACCOUNT_EMAIL = "verify_account_email"
     SET_SECURITY_QUESTIONS = "set_security_questions"
 
 

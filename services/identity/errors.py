@@ -230,6 +230,44 @@ class QuestionResetClosed(FailedPrecondition):
         )
 
 
+class InformationResetNotValid(FailedPrecondition):
+    """The account-information reset started too long ago or was used (I8 d)."""
+
+    reason = "INFORMATION_RESET_NOT_VALID"
+
+    def __init__(self) -> None:
+        super().__init__("Start again: pick the address within 10 minutes of giving your details.")
+
+
+class WrongAccountInformation(InvalidArgument):
+    """The details or the address picked do not match (I8 d); the try is counted. Which of
+    them was wrong is not said (X3)."""
+
+    reason = "WRONG_ACCOUNT_INFORMATION"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The details or the address you picked do not match our records. Check them and "
+            "start again; after two tries this way closes, and your practice can give you a "
+            "reset token.",
+            violations=[FieldViolation("address_index", "Does not match.")],
+        )
+
+
+class InformationResetClosed(FailedPrecondition):
+    """Too many tries: this way is closed until a practice token (or a link) is used."""
+
+    reason = "INFORMATION_RESET_CLOSED"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Resetting with your account information is closed for this account after too "
+            "many tries. Ask your practice for a reset token."
+        )
+
+
 class DeviceNotFound(NotFound):
     """No remembered device with that ID belongs to the account."""
 

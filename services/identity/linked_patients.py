@@ -1,4 +1,5 @@
-"""The enrollment service as identity sees it: does an account's linked record match (I7)?"""
+"""The enrollment service as identity sees it: does an account's linked record match (I7,
+I8 d)?"""
 
 from __future__ import annotations
 
@@ -34,3 +35,28 @@ class LinkedPatients:
         except grpc.RpcError as error:
             raise domain_error_from_rpc(error) from None
         return list(answer.account_ids)
+
+    def street_address(
+        self,
+        *,
+        account_id: str,
+        first_name: str,
+        last_name: str,
+        date_of_birth: str,
+        home_phone: str,
+    ) -> str:
+        """The street address of the record linked to `account_id` (may be empty) when it has
+        all four values given; "" otherwise (I8 d)."""
+        try:
+            answer = self._stub.CheckAccountInformation(
+                enrollment_pb2.CheckAccountInformationRequest(
+                    account_id=account_id,
+                    first_name=first_name,
+                    last_name=last_name,
+                    date_of_birth=date_of_birth,
+                    home_phone=home_phone,
+                )
+            )
+        except grpc.RpcError as error:
+            raise domain_error_from_rpc(error) from None
+        return answer.street_address if answer.matched else ""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +44,9 @@ class Account(Base):
     cell_phone: Mapped[str | None] = mapped_column(String(20))
     # Set once the email is verified; unique, so one email is never verified for two accounts (I5).
     verified_email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    # When the once-only account-information reset (I8 d) was used; until the account has a
+    # verified email and five security questions it must complete them (`account_validation`).
+    information_reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -309,6 +313,13 @@ class PatientSignInPolicy(Base):
     practice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # A `domain.SecondFactorRule` value.
     second_factor_rule: Mapped[str] = mapped_column(String(20))
+    # The knowledge-based resets (I8 b, d), on unless the practice turns them off.
+    question_reset_allowed: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    account_information_reset_allowed: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(100))
 
@@ -366,14 +377,32 @@ class QuestionReset(Base):
 
 
 class QuestionResetAttempts(Base):
-    """Wrong answers per question for one account (or decoy) (I8 b): three on any question
-    close this way until a reset link or a practice token is used."""
+    """Failed tries of a knowledge-based reset for one account (or decoy): wrong answers per
+    question (I8 b, key "account:<id>", three on one close it) and wrong account information
+    (I8 d, key "information:<id>", under "information"). A closed way stays closed until a reset
+    link or a practice token is used."""
 
     __tablename__ = "question_reset_attempts"
 
     state_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     failed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class InformationReset(Base):
+    """A password reset by account information in progress (I8 d): which of the addresses
+    shown is the account's (None when none is, X3), for a short while; only the token's hash
+    is kept. `state_key` names the tries it counts against."""
+
+    __tablename__ = "information_resets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state_key: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[str | None] = mapped_column(String(32))
+    right_index: Mapped[int | None] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UsernameReminder(Base):

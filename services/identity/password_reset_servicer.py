@@ -1,4 +1,4 @@
-"""The password reset RPCs of the identity servicer (I8 a, c): proto to use case and back."""
+"""The password reset RPCs of the identity servicer (I8 a to d): proto to use case and back."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from services.common.outbox import Outbox
 from services.identity import (
     checks,
     domain,
+    information_resets,
     password_resets,
     practice_reset_tokens,
     question_resets,
 )
 from services.identity.domain import IdentityCheck
 from services.identity.hashing import PasswordHashing
+from services.identity.linked_patients import LinkedPatients
 from services.identity.lockout import Lockout
 from services.identity.staff_servicer import timestamp
 
@@ -34,6 +36,7 @@ class PasswordResetRpcs:
     _database: Database
     _hashing: PasswordHashing
     _keyring: Keyring
+    _linked_patients: LinkedPatients
     _lockout: Lockout
     _outbox: Outbox
     _portal_url: str
@@ -48,7 +51,8 @@ class PasswordResetRpcs:
     def _second_factor(
         request: identity_pb2.CompletePasswordResetRequest
         | identity_pb2.ResetPasswordWithTokenRequest
-        | identity_pb2.CompleteQuestionResetRequest,
+        | identity_pb2.CompleteQuestionResetRequest
+        | identity_pb2.CompleteAccountInformationResetRequest,
     ) -> tuple[str, str] | None:
         """The authenticator or recovery code given, by field name, if any."""
         field = request.WhichOneof("second_factor")
@@ -169,3 +173,59 @@ class PasswordResetRpcs:
                 second_factor=self._second_factor(request),
             )
         return identity_pb2.CompleteQuestionResetResponse()
+
+    def StartAccountInformationReset(
+        self,
+        request: identity_pb2.StartAccountInformationResetRequest,
+        context: grpc.ServicerContext,
+    ) -> identity_pb2.StartAccountInformationResetResponse:
+        given = information_resets.Given(
+            request.username,
+            request.first_name,
+            request.last_name,
+            request.date_of_birth,
+            request.home_phone,
+        )
+        with self._database.transaction() as session:
+            candidate = information_resets.candidate(session, keyring=self._keyring, given=given)
+        # Outside any transaction, and asked even without an account (X3: the same work).
+        street_address = self._linked_patients.street_address(
+            account_id=candidate.account_id,
+            first_name=given.first_name,
+            last_name=given.last_name,
+            date_of_birth=given.date_of_birth,
+            home_phone=given.phone_e164,
+        )
+        with self._database.transaction() as session:
+            started = information_resets.start(
+                session, candidate=candidate, street_address=street_address
+            )
+        return identity_pb2.StartAccountInformationResetResponse(
+            token=started.token, addresses=started.addresses
+        )
+
+    def CompleteAccountInformationReset(
+        self,
+        request: identity_pb2.CompleteAccountInformationResetRequest,
+        context: grpc.ServicerContext,
+    ) -> identity_pb2.CompleteAccountInformationResetResponse:
+        # The new password is hashed between two transactions, and only after a right pick.
+        with self._database.transaction() as session:
+            pick = information_resets.pick(
+                session, token=request.token, index=request.address_index
+            )
+        new_hash = ""
+        if pick.right:
+            new_hash = self._new_hash(request.new_password, pick.username, pick.practice_id)
+        with self._database.transaction() as session:
+            information_resets.complete(
+                session,
+                keyring=self._keyring,
+                lockout=self._lockout,
+                outbox=self._outbox,
+                token=request.token,
+                index=request.address_index,
+                new_hash=new_hash,
+                second_factor=self._second_factor(request),
+            )
+        return identity_pb2.CompleteAccountInformationResetResponse()

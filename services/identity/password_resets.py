@@ -20,7 +20,14 @@ from vestibule.notify.v1 import notify_pb2
 from services.common.crypto import Keyring, new_token, token_hash
 from services.common.db import utcnow
 from services.common.outbox import Outbox
-from services.identity import account_totp, notices, repository, sessions, usernames
+from services.identity import (
+    account_totp,
+    account_validation,
+    notices,
+    repository,
+    sessions,
+    usernames,
+)
 from services.identity.audit import trail
 from services.identity.codes import SEND_NOTIFICATION
 from services.identity.domain import AccountState, PrincipalKind
@@ -61,7 +68,12 @@ def request_link(session: Session, *, outbox: Outbox, portal_url: str, login: st
         else repository.account_by_username_key(session, usernames.username_key(login))
     )
     now = utcnow()
-    if account is None or account.state != AccountState.ACTIVE or not account.verified_email:
+    if (
+        account is None
+        or account.state != AccountState.ACTIVE
+        or not account.verified_email
+        or account_validation.pending(session, account)
+    ):
         trail.record(session, "account.password_reset.request", "unknown", outcome="denied")
         return
     recent = session.scalars(
@@ -212,10 +224,12 @@ def finish(
     )
     lockout.clear(session, principal_key(PrincipalKind.ACCOUNT, account.id))
     if way in ("link", "token"):
-        # A link or a practice token reopens the security-question way (I8 b).
+        # A link or a practice token reopens the knowledge-based ways (I8 b, d).
         session.execute(
             delete(QuestionResetAttempts).where(
-                QuestionResetAttempts.state_key == f"account:{account.id}"
+                QuestionResetAttempts.state_key.in_(
+                    [f"account:{account.id}", f"information:{account.id}"]
+                )
             )
         )
     trail.record(session, "account.password_reset", f"account:{account.id}", details={"way": way})

@@ -24,6 +24,8 @@ def _message(policy: patient_sign_in_policy.Policy) -> identity_pb2.PatientSignI
         practice_id=policy.practice_id,
         second_factor_rule=RULE_MESSAGES[policy.second_factor_rule],
         updated_by=policy.updated_by,
+        question_reset_allowed=policy.question_reset_allowed,
+        account_information_reset_allowed=policy.account_information_reset_allowed,
     )
     if policy.updated_at is not None:
         message.updated_at.CopyFrom(timestamp(policy.updated_at))
@@ -46,15 +48,22 @@ class PatientSignInPolicyRpcs:
         self, request: identity_pb2.SetPatientSignInPolicyRequest, context: grpc.ServicerContext
     ) -> identity_pb2.SetPatientSignInPolicyResponse:
         rule = RULES.get(request.second_factor_rule)
-        if rule is None:
+        switches = {
+            name: getattr(request, name) if request.HasField(name) else None
+            for name in ("question_reset_allowed", "account_information_reset_allowed")
+        }
+        if rule is None and (
+            request.second_factor_rule or all(value is None for value in switches.values())
+        ):
             raise InvalidRequest(
-                "Choose when patients are asked for their authenticator code.",
+                "Choose when patients are asked for their authenticator code, or which reset "
+                "ways they may use.",
                 violations=[
                     FieldViolation("second_factor_rule", "One of every_sign_in, new_device.")
                 ],
             )
         with self._database.transaction() as session:
             policy = patient_sign_in_policy.set_policy(
-                session, practice_id=request.practice_id, rule=rule
+                session, practice_id=request.practice_id, rule=rule, **switches
             )
         return identity_pb2.SetPatientSignInPolicyResponse(policy=_message(policy))

@@ -5,7 +5,9 @@ question allows three wrong answers in all (starting again gives no fresh tries)
 this way is closed for the account until a reset link or a practice token is used. A username
 that does not exist gets the same: two questions from a fixed decoy set derived from the name
 (so asking again shows no more than an account's five), and answers that never match, counted
-and closed alike (X3). Answers are checked with argon2 outside any transaction.
+and closed alike (X3); so does an account whose practice turned this way off, or that must
+first complete its validation after an account-information reset (I8 d). Answers are checked
+with argon2 outside any transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 from services.common.crypto import Keyring, new_token, token_hash
 from services.common.db import insert_if_absent, utcnow
 from services.common.outbox import Outbox
-from services.identity import domain, questions, repository, usernames
+from services.identity import account_validation, domain, questions, repository, usernames
 from services.identity.domain import AccountState
 from services.identity.errors import (
     QuestionResetClosed,
@@ -31,6 +33,7 @@ from services.identity.hashing import PasswordHashing
 from services.identity.lockout import Lockout
 from services.identity.models import Account, QuestionReset, QuestionResetAttempts
 from services.identity.password_resets import finish, require_second_factor
+from services.identity.patient_sign_in_policy import policy
 
 ASKED = 2
 ATTEMPTS_PER_QUESTION = 3
@@ -76,7 +79,13 @@ def start(session: Session, *, keyring: Keyring, username: str) -> Started:
     key = usernames.username_key(username)
     account = repository.account_by_username_key(session, key)
     chosen = questions.question_ids(session, account.id) if account else []
-    if account is not None and account.state == AccountState.ACTIVE and len(chosen) >= ASKED:
+    if (
+        account is not None
+        and account.state == AccountState.ACTIVE
+        and len(chosen) >= ASKED
+        and policy(session, practice_id=account.practice_id).question_reset_allowed
+        and not account_validation.pending(session, account)
+    ):
         state_key, account_id = f"account:{account.id}", account.id
     else:
         state_key = "name:" + keyring.code_hash("question reset", key)

@@ -1,4 +1,4 @@
-"""Security questions (I3): the catalogue, an account's five answers, and the sign-in demand."""
+"""Security questions (I3): the catalogue and an account's five answers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from services.common.errors import FieldViolation
 from services.identity import domain, repository
 from services.identity.audit import trail
-from services.identity.domain import RequiredAction
 from services.identity.errors import InvalidRequest
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account, SecurityAnswer
@@ -94,11 +93,3 @@ def replace_answers(session: Session, *, account: Account, answers: Sequence[Has
 def question_ids(session: Session, account_id: str) -> list[str]:
     """The IDs of the questions the account answered, sorted."""
     return [answer.question_id for answer in repository.security_answers(session, account_id)]
-
-
-def required_actions(session: Session, account_id: str) -> list[str]:
-    """What the account must do before anything else: answer its security questions when it
-    has fewer than five (I3: accounts from before the rule, and new ones, at first sign-in)."""
-    if len(question_ids(session, account_id)) < domain.SECURITY_QUESTIONS_REQUIRED:
-        return [RequiredAction.SET_SECURITY_QUESTIONS.value]
-    return []

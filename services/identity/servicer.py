@@ -9,7 +9,15 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.worker import BackgroundWorker
-from services.identity import account_sign_in, codes, lockout, notices, questions, service, sessions
+from services.identity import (
+    account_sign_in,
+    account_validation,
+    codes,
+    lockout,
+    notices,
+    service,
+    sessions,
+)
 from services.identity.account_security_servicer import (
     AccountSecurityRpcs,
     second_factor_answer,
@@ -234,7 +242,7 @@ class IdentityServicer(
                 session, token=request.session_token, idle_timeout=self._settings.session_idle
             )
             required = (
-                questions.required_actions(session, principal.principal_id)
+                account_validation.required_actions(session, principal.principal_id)
                 if principal.kind == PrincipalKind.ACCOUNT
                 else []
             )

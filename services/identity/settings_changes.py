@@ -16,6 +16,7 @@ from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.identity import (
+    account_validation,
     checks,
     contacts,
     notices,
@@ -56,7 +57,7 @@ def settings_of(session: Session, account: Account) -> Settings:
         notification_email=(contact.notification_email or "") if contact else "",
         cell_phone_hint=contacts.mask_phone(phone) if phone else "",
         question_ids=questions.question_ids(session, account.id),
-        required_actions=questions.required_actions(session, account.id),
+        required_actions=account_validation.required_actions(session, account.id),
     )
 
 

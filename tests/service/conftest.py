@@ -1,6 +1,7 @@
-"""Shared fixtures of the service tests. Identity: a notify double, a started identity service
-and a stub for it (test modules of other services define their own `stub` and `notify`, which
-take precedence). Notify: the SMTP sink, the SMS folder, and a starter for notify itself."""
+"""Shared fixtures of the service tests. Identity: notify and enrollment doubles, a started
+identity service and a stub for it (test modules of other services define their own `stub` and
+`notify`, which take precedence). Notify: the SMTP sink, the SMS folder, and a starter for
+notify itself."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from deploy.local.mailsink import MailSink
 from services.common.server import ServiceHost
 from services.notify.server import create_server as create_notify_server
 from services.notify.settings import NotifySettings
-from tests.service.test_identity_support import NotifySink, start_identity
+from tests.service.test_identity_support import EnrollmentDouble, NotifySink, start_identity
 
 
 @pytest.fixture
@@ -26,6 +27,15 @@ def notify() -> Iterator[NotifySink]:
     sink = NotifySink()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def enrollment() -> Iterator[EnrollmentDouble]:
+    """An enrollment double answering what identity asks of enrollment; a test module that
+    needs it overrides `identity` with `start_identity(..., enrollment.address)`."""
+    double = EnrollmentDouble()
+    yield double
+    double.stop()
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ its MatchLinkedPatients."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent import futures
 from datetime import timedelta
-from functools import partial
 
 import grpc
 import pytest
@@ -17,65 +15,20 @@ from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 from vestibule.notify.v1 import notify_pb2
 
-from services.common.settings import Settings
 from services.enrollment.models import AuditRecord as EnrollmentAudit
 from services.enrollment.server import create_server as create_enrollment_server
 from services.identity.models import AuditRecord
-from services.identity.server import create_server
-from services.identity.settings import IdentitySettings
-from tests.conftest import TEST_SECRET_KEY
 from tests.service.test_account_security_support import active_account
 from tests.service.test_enrollment_unenroll import Identity, activated_patient
-from tests.service.test_identity_support import CHEAP_HASHING, field_violations
+from tests.service.test_identity_support import field_violations, start_identity
 
 JANE = "jane.doe@example.com"
 FAMILY = "family.doe@example.org"
 
 
-class Enrollment(enrollment_pb2_grpc.EnrollmentServiceServicer):
-    """Answers MatchLinkedPatients from `linked` (account ID to last name and date of birth)
-    and keeps every request, so a test sees enrollment asked even with no candidate."""
-
-    def __init__(self) -> None:
-        self.linked: dict[str, tuple[str, str]] = {}
-        self.requests: list[enrollment_pb2.MatchLinkedPatientsRequest] = []
-        self._lock = threading.Lock()
-
-    def MatchLinkedPatients(self, request, context):  # type: ignore[no-untyped-def]
-        with self._lock:
-            self.requests.append(request)
-        given = (request.last_name.strip().casefold(), request.date_of_birth)
-        matched = [
-            account_id
-            for account_id in request.account_ids
-            if account_id in self.linked
-            and (self.linked[account_id][0].casefold(), self.linked[account_id][1]) == given
-        ]
-        return enrollment_pb2.MatchLinkedPatientsResponse(account_ids=matched)
-
-
-@pytest.fixture
-def enrollment() -> Iterator[tuple[Enrollment, str]]:
-    double = Enrollment()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    enrollment_pb2_grpc.add_EnrollmentServiceServicer_to_server(double, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield double, f"127.0.0.1:{port}"
-    server.stop(0).wait()
-
-
 @pytest.fixture
 def identity(notify, enrollment, start_service, shared_settings):
-    settings = Settings(  # type: ignore[call-arg]
-        secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
-        data_dir=shared_settings.data_dir,
-        notify_address=notify.address,
-        enrollment_address=enrollment[1],
-    )
-    hashing = CHEAP_HASHING.model_dump()
-    server = partial(create_server, identity_settings=IdentitySettings(**hashing))
-    return start_service("identity", server, settings)
+    return start_identity(start_service, shared_settings, notify.address, enrollment.address)
 
 
 @pytest.fixture
@@ -144,7 +97,7 @@ def test_known_and_unknown_emails_get_the_same_answer_I7_X3(stub, notify, enroll
     assert known == unknown == known_with == unknown_with
     assert "contact your practice" in known.message.lower()
     # Enrollment was asked with demographics whether or not a candidate existed.
-    assert [list(r.account_ids) for r in enrollment[0].requests] == [[], []]
+    assert [list(r.account_ids) for r in enrollment.requests] == [[], []]
 
 
 def test_the_notification_email_needs_the_right_last_name_and_birth_date_I7(
@@ -152,7 +105,7 @@ def test_the_notification_email_needs_the_right_last_name_and_birth_date_I7(
 ):
     # rule I7
     account_id = with_notification_email(stub, notify, "JaneDoe", JANE, FAMILY)
-    enrollment[0].linked[account_id] = ("Doe", "1984-03-07")
+    enrollment.linked[account_id] = ("Doe", "1984-03-07")
     remind(stub, FAMILY)
     remind(stub, FAMILY, "Roe", "1984-03-07")
     remind(stub, FAMILY, "Doe", "1984-03-08")
@@ -160,7 +113,7 @@ def test_the_notification_email_needs_the_right_last_name_and_birth_date_I7(
     remind(stub, FAMILY, " doe ", "1984-03-07")
     [sent] = reminders(notify, 1, wait=10)
     assert (sent.recipient, sent.parameters["username"]) == (FAMILY, "JaneDoe")
-    assert [list(r.account_ids) for r in enrollment[0].requests][-1] == [account_id]
+    assert [list(r.account_ids) for r in enrollment.requests][-1] == [account_id]
 
 
 def test_one_reminder_per_address_in_fifteen_minutes_silently_I7_X3(stub, notify, jane, clock):

@@ -1,4 +1,5 @@
-"""Helpers for the identity service tests: cheap hashing, a recording notify server, details."""
+"""Helpers for the identity service tests: cheap hashing, recording notify and enrollment
+servers, details."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
@@ -67,12 +69,66 @@ class NotifySink(notify_pb2_grpc.NotifyServiceServicer):
         self._server.stop(0).wait()
 
 
-def start_identity(start_service: Any, shared: Settings, notify_address: str) -> ServiceHost:
-    """Starts identity with cheap argon2 parameters, its outbox pointed at `notify_address`."""
+class EnrollmentDouble(enrollment_pb2_grpc.EnrollmentServiceServicer):
+    """A real gRPC enrollment server on a free loopback port answering what identity asks of
+    enrollment: MatchLinkedPatients from `linked` (account ID to last name and date of birth)
+    and CheckAccountInformation from `records` (account ID to first name, last name, date of
+    birth, E.164 home phone and street address). It keeps every request, so a test sees
+    enrollment asked even with no candidate."""
+
+    def __init__(self) -> None:
+        self.linked: dict[str, tuple[str, str]] = {}
+        self.records: dict[str, tuple[str, str, str, str, str]] = {}
+        self.requests: list[Any] = []
+        self._lock = threading.Lock()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        enrollment_pb2_grpc.add_EnrollmentServiceServicer_to_server(self, self._server)
+        self.address = f"127.0.0.1:{self._server.add_insecure_port('127.0.0.1:0')}"
+        self._server.start()
+
+    def MatchLinkedPatients(self, request, context):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.requests.append(request)
+        given = (request.last_name.strip().casefold(), request.date_of_birth)
+        matched = [
+            account_id
+            for account_id in request.account_ids
+            if account_id in self.linked
+            and (self.linked[account_id][0].casefold(), self.linked[account_id][1]) == given
+        ]
+        return enrollment_pb2.MatchLinkedPatientsResponse(account_ids=matched)
+
+    def CheckAccountInformation(self, request, context):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.requests.append(request)
+        record = self.records.get(request.account_id)
+        given = (
+            request.first_name.strip().casefold(),
+            request.last_name.strip().casefold(),
+            request.date_of_birth,
+            request.home_phone,
+        )
+        if record is None or tuple(v.casefold() for v in record[:2]) + record[2:4] != given:
+            return enrollment_pb2.CheckAccountInformationResponse()
+        return enrollment_pb2.CheckAccountInformationResponse(
+            matched=True, street_address=record[4]
+        )
+
+    def stop(self) -> None:
+        self._server.stop(0).wait()
+
+
+def start_identity(
+    start_service: Any, shared: Settings, notify_address: str, enrollment_address: str = ""
+) -> ServiceHost:
+    """Starts identity with cheap argon2 parameters, its outbox pointed at `notify_address`
+    (and, when given, enrollment at `enrollment_address`)."""
+    addresses = {"enrollment_address": enrollment_address} if enrollment_address else {}
     settings = Settings(
         secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
         data_dir=shared.data_dir,
         notify_address=notify_address,
+        **addresses,
     )
     return start_service(
         "identity", partial(create_server, identity_settings=CHEAP_HASHING), settings
