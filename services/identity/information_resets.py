@@ -21,9 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring, new_token, token_hash
-from services.common.db import insert_if_absent, utcnow
+from services.common.db import utcnow
 from services.common.outbox import Outbox
-from services.identity import address_choices, domain, questions, repository, usernames
+from services.identity import (
+    address_choices,
+    domain,
+    questions,
+    repository,
+    reset_attempts,
+    usernames,
+)
 from services.identity.audit import trail
 from services.identity.domain import AccountState
 from services.identity.errors import (
@@ -32,7 +39,7 @@ from services.identity.errors import (
     WrongAccountInformation,
 )
 from services.identity.lockout import Lockout
-from services.identity.models import Account, InformationReset, QuestionResetAttempts
+from services.identity.models import Account, InformationReset
 from services.identity.password_resets import finish, require_second_factor
 from services.identity.patient_sign_in_policy import policy
 
@@ -110,11 +117,6 @@ def _open_to(session: Session, account: Account) -> bool:
     )
 
 
-def _closed(session: Session, state_key: str) -> bool:
-    state = session.get(QuestionResetAttempts, state_key)
-    return state is not None and state.closed_at is not None
-
-
 def candidate(session: Session, *, keyring: Keyring, given: Given) -> Candidate:
     """Whom to ask enrollment about; InformationResetClosed when this way is closed for the
     name."""
@@ -124,7 +126,7 @@ def candidate(session: Session, *, keyring: Keyring, given: Given) -> Candidate:
         state_key, account_id = f"information:{account.id}", account.id
     else:
         state_key, account_id = "information-name:" + keyring.code_hash("information", key), ""
-    if _closed(session, state_key):
+    if reset_attempts.is_closed(session, state_key):
         raise InformationResetClosed()
     seed = keyring.code_hash("address choices", f"{key}|{given.normalized()}")
     return Candidate(account_id, state_key, seed)
@@ -179,13 +181,7 @@ def complete(
     needs the authenticator code when the app is on, then sets the new password (`finish`) and
     marks the account's one reset of this kind as used."""
     row = _live(session, token, lock=True)
-    insert_if_absent(session, QuestionResetAttempts, state_key=row.state_key, failed={})
-    state = session.scalar(
-        select(QuestionResetAttempts)
-        .where(QuestionResetAttempts.state_key == row.state_key)
-        .with_for_update()
-    )
-    assert state is not None
+    state = reset_attempts.locked(session, row.state_key)
     if state.closed_at is not None:
         raise InformationResetClosed()
     account = (

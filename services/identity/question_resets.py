@@ -20,9 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring, new_token, token_hash
-from services.common.db import insert_if_absent, utcnow
+from services.common.db import utcnow
 from services.common.outbox import Outbox
-from services.identity import account_validation, domain, questions, repository, usernames
+from services.identity import (
+    account_validation,
+    domain,
+    questions,
+    repository,
+    reset_attempts,
+    usernames,
+)
 from services.identity.domain import AccountState
 from services.identity.errors import (
     QuestionResetClosed,
@@ -31,7 +38,7 @@ from services.identity.errors import (
 )
 from services.identity.hashing import PasswordHashing
 from services.identity.lockout import Lockout
-from services.identity.models import Account, QuestionReset, QuestionResetAttempts
+from services.identity.models import Account, QuestionReset
 from services.identity.password_resets import finish, require_second_factor
 from services.identity.patient_sign_in_policy import policy
 
@@ -69,11 +76,6 @@ def _decoy_questions(keyring: Keyring, username_key: str) -> list[str]:
     )[: domain.SECURITY_QUESTIONS_REQUIRED]
 
 
-def _closed(session: Session, state_key: str) -> bool:
-    state = session.get(QuestionResetAttempts, state_key)
-    return state is not None and state.closed_at is not None
-
-
 def start(session: Session, *, keyring: Keyring, username: str) -> Started:
     """Asks two questions; QuestionResetClosed when this way is closed for the name."""
     key = usernames.username_key(username)
@@ -90,7 +92,7 @@ def start(session: Session, *, keyring: Keyring, username: str) -> Started:
     else:
         state_key = "name:" + keyring.code_hash("question reset", key)
         account_id, chosen = None, _decoy_questions(keyring, key)
-    if _closed(session, state_key):
+    if reset_attempts.is_closed(session, state_key):
         raise QuestionResetClosed()
     token = new_token()
     asked = sorted(_RANDOM.sample(chosen, ASKED))
@@ -154,13 +156,7 @@ def complete(
     """Counts the wrong answers (closing this way at three on a question) or, with both right,
     sets the new password (`finish`); the authenticator code is needed when the app is on."""
     row = _live(session, token, lock=True)
-    insert_if_absent(session, QuestionResetAttempts, state_key=row.state_key, failed={})
-    state = session.scalar(
-        select(QuestionResetAttempts)
-        .where(QuestionResetAttempts.state_key == row.state_key)
-        .with_for_update()
-    )
-    assert state is not None
+    state = reset_attempts.locked(session, row.state_key)
     if state.closed_at is not None:
         raise QuestionResetClosed()
     if wrong or row.account_id is None:

@@ -42,7 +42,9 @@ def activated_patient_session(stack: Stack) -> dict[str, str]:
     return bearer(signed_in.json()["session_token"])
 
 
-def answer_security_questions(stack: Stack, session: dict[str, str]) -> None:
+def answer_security_questions(
+    stack: Stack, session: dict[str, str], password: str = PASSWORD
+) -> None:
     """Answers the first five questions of the list (I3), as a first sign-in must."""
     listed = stack.api.get("/patient/security-questions").json()
     chosen = listed["questions"][: listed["required_count"]]
@@ -50,7 +52,7 @@ def answer_security_questions(stack: Stack, session: dict[str, str]) -> None:
         "/patient/account/security-questions",
         headers=session,
         json={
-            "current_password": PASSWORD,
+            "current_password": password,
             "answers": [{"question_id": q["question_id"], "answer": "Blue"} for q in chosen],
         },
     )

@@ -60,3 +60,15 @@ def test_an_administrator_brands_the_practices_emails_N1(stack: Stack):
     )
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["logo_url"]
+
+
+# rule I8
+def test_an_administrator_turns_the_knowledge_based_resets_off_I8(stack: Stack):
+    admin = staff_session(stack)
+    before = stack.api.get("/practice/settings", headers=admin).json()
+    assert before["question_reset"] is before["account_information_reset"] is True
+    changed = stack.api.patch("/practice/settings", headers=admin, json={"question_reset": False})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["question_reset"] is False
+    assert changed.json()["account_information_reset"] is True
+    assert changed.json()["second_factor"] == "every_sign_in"
