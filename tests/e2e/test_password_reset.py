@@ -35,6 +35,7 @@ def test_a_patient_resets_the_password_from_the_emailed_link_I8_X3(stack: Stack)
         "/patient/sessions", json={"username": "JaneDoe84", "password": NEW_PASSWORD}
     )
     assert signed_in.status_code == 201, signed_in.text
+    stack.wait_for_mail(EMAIL, "Your portal password was reset")
     again = stack.api.post(
         "/patient/recovery/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
     )
@@ -57,6 +58,8 @@ def test_a_patient_resets_with_a_token_the_practice_issued_I8_S1(stack: Stack):
     assert issued.status_code == 200, issued.text
     token = issued.json()["token"]
     assert re.fullmatch(r"\d{8}", token)
+    notice = text_of(stack.wait_for_mail(EMAIL, "issued a password reset token"))
+    assert token not in notice  # the notice tells; only staff hand the token over
     done = stack.api.post(
         "/patient/recovery/password/token",
         json={"username": "janedoe84", "token": token, "new_password": NEW_PASSWORD},
@@ -66,6 +69,7 @@ def test_a_patient_resets_with_a_token_the_practice_issued_I8_S1(stack: Stack):
         "/patient/sessions", json={"username": "JaneDoe84", "password": NEW_PASSWORD}
     )
     assert signed_in.status_code == 201, signed_in.text
+    stack.wait_for_mail(EMAIL, "Your portal password was reset")
 
 
 # rule I8, I3
@@ -89,3 +93,4 @@ def test_a_patient_resets_by_answering_two_security_questions_I8_I3(stack: Stack
         "/patient/sessions", json={"username": "JaneDoe84", "password": NEW_PASSWORD}
     )
     assert signed_in.status_code == 201, signed_in.text
+    stack.wait_for_mail(EMAIL, "Your portal password was reset")
