@@ -37,6 +37,8 @@ class Demographics:
     zip_code: str | None = None
     email: str | None = None
     cell_phone: str | None = None
+    home_phone: str | None = None
+    street_address: str | None = None
 
     def changed(self, **values: object) -> Demographics:
         return replace(self, **values)  # type: ignore[arg-type]
@@ -53,6 +55,8 @@ FIELD_LABELS = {
     "zip_code": "ZIP code",
     "email": "Email address",
     "cell_phone": "Cell phone",
+    "home_phone": "Home phone",
+    "street_address": "Street address",
     "mrn": "Medical record number",
 }
 # What staff may set on a patient: the demographics and the practice's own record number.
