@@ -183,3 +183,43 @@ def test_a_street_address_needs_a_letter_or_digit_and_at_most_100_characters_I8(
 def test_a_street_address_of_100_characters_after_collapsing_is_kept_I8():
     address = "1" + " " * 5 + "a" * 98
     assert clean(street_address=address)[0] == {"street_address": "1 " + "a" * 98}
+
+
+ACCOUNT_RECORD = RECORD.changed(home_phone="+13125550142", street_address="12 Oak Street Apt 4")
+
+
+def account_information_matches(record: domain.Demographics, name: str = "jane") -> bool:
+    return domain.account_information_matches(
+        record,
+        first_name=f" {name} ",
+        last_name=name and "DOE",
+        date_of_birth=date(1984, 3, 7),
+        home_phone="+13125550142",
+    )
+
+
+# rule I8
+def test_account_information_matches_names_ignoring_case_and_space_I8():
+    assert account_information_matches(ACCOUNT_RECORD)
+
+
+# rule I8
+@pytest.mark.parametrize(
+    "record",
+    [
+        ACCOUNT_RECORD.changed(first_name="Janet"),
+        ACCOUNT_RECORD.changed(last_name="Roe"),
+        ACCOUNT_RECORD.changed(date_of_birth=date(1984, 3, 8)),
+        ACCOUNT_RECORD.changed(home_phone="+13125550143"),
+        ACCOUNT_RECORD.changed(home_phone=None),
+        ACCOUNT_RECORD.changed(street_address=None),
+        ACCOUNT_RECORD.changed(first_name=None),
+    ],
+)
+def test_account_information_needs_all_four_and_a_street_address_I8(record):
+    assert not account_information_matches(record)
+
+
+# rule I8
+def test_empty_names_match_no_record_without_names_I8():
+    assert not account_information_matches(ACCOUNT_RECORD.changed(first_name="", last_name=""), "")
