@@ -52,6 +52,8 @@ def demographics_to_proto(body: schemas.Demographics) -> enrollment_pb2.Demograp
         zip_code=body.zip_code or "",
         email=body.email or "",
         cell_phone=body.cell_phone or "",
+        home_phone=body.home_phone or "",
+        street_address=body.street_address or "",
     )
 
 
@@ -87,6 +89,8 @@ def patient(message: enrollment_pb2.Patient) -> schemas.Patient:
         zip_code=_text(facts.zip_code),
         email=_text(facts.email),
         cell_phone=_text(facts.cell_phone),
+        home_phone=_text(facts.home_phone),
+        street_address=_text(facts.street_address),
         status=enum_value(enrollment_pb2.EnrollmentStatus, message.status),
         invitation_requested_at=when(message, "invitation_requested_at"),
         account_id=_text(message.account_id),

@@ -19,6 +19,7 @@ from gateway.schemas.types import (
     PatientAction,
     Phone,
     RelationshipKind,
+    StreetAddress,
     UnenrollReason,
     ZipCode,
     _Request,
@@ -36,6 +37,9 @@ class Demographics(_Request):
     zip_code: ZipCode | None = None
     email: Email | None = None
     cell_phone: Phone | None = None
+    home_phone: Phone | None = None
+    # The first line of the home address, e.g. "12 Oak Street Apt 4".
+    street_address: StreetAddress | None = None
     # The practice's medical record number, unique within the practice.
     mrn: Mrn | None = None
 
@@ -61,6 +65,8 @@ class Patient(BaseModel):
     zip_code: str | None
     email: str | None
     cell_phone: str | None
+    home_phone: str | None
+    street_address: str | None
     status: EnrollmentStatus
     invitation_requested_at: datetime | None
     account_id: str | None

@@ -34,6 +34,10 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+# The first line of a home address; the service collapses inner runs of white space.
+StreetAddress = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
 Mrn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Username = Annotated[str, StringConstraints(min_length=1, max_length=254)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]

@@ -16,6 +16,8 @@ from services.enrollment.models import Patient
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _MRN = re.compile(r"^[A-Za-z0-9./-]{1,32}$")
 _MAX_NAME = 100
+_MAX_STREET_ADDRESS = 100
+_WHITESPACE = re.compile(r"\s+")
 
 
 def normalize(
@@ -73,14 +75,31 @@ def _email(value: str, _today: date) -> str:
         raise ValueError("Enter an email address like name@example.com.") from None
 
 
-def _cell_phone(value: str, _today: date) -> str:
+def phone_in_e164(value: str) -> str | None:
+    """The phone number in E.164 (+13125550142), a number without a country code read as US;
+    None when it is not a valid phone number."""
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValueError("Enter a valid phone number, e.g. +1 312 555 0142.")
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone(value: str, _today: date) -> str:
+    if (number := phone_in_e164(value)) is None:
+        raise ValueError("Enter a valid phone number, e.g. +1 312 555 0142.")
+    return number
+
+
+def _street_address(value: str, _today: date) -> str:
+    address = _WHITESPACE.sub(" ", value)
+    if len(address) > _MAX_STREET_ADDRESS:
+        raise ValueError(f"Use at most {_MAX_STREET_ADDRESS} characters.")
+    if not any(character.isalnum() for character in address):
+        raise ValueError("Enter the first line of the address, e.g. 12 Oak Street Apt 4.")
+    return address
 
 
 def _mrn(value: str, _today: date) -> str:
@@ -96,7 +115,9 @@ _PARSERS = {
     "birth_sex": _birth_sex,
     "zip_code": _zip_code,
     "email": _email,
-    "cell_phone": _cell_phone,
+    "cell_phone": _phone,
+    "home_phone": _phone,
+    "street_address": _street_address,
     "mrn": _mrn,
 }
 

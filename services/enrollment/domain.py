@@ -1,5 +1,6 @@
 """Enrollment rules: demographics (E1), statuses and their actions (E2, E5, E13), invitations,
-and who a self-registering patient is (E12)."""
+who a self-registering patient is (E12), and whose linked record confirms an account's owner
+(I7, I8 d)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class Demographics:
     zip_code: str | None = None
     email: str | None = None
     cell_phone: str | None = None
+    home_phone: str | None = None
+    street_address: str | None = None
 
     def changed(self, **values: object) -> Demographics:
         return replace(self, **values)  # type: ignore[arg-type]
@@ -53,6 +56,8 @@ FIELD_LABELS = {
     "zip_code": "ZIP code",
     "email": "Email address",
     "cell_phone": "Cell phone",
+    "home_phone": "Home phone",
+    "street_address": "Street address",
     "mrn": "Medical record number",
 }
 # What staff may set on a patient: the demographics and the practice's own record number.
@@ -248,4 +253,27 @@ def last_name_and_birth_date_match(
         bool(given)
         and (record.last_name or "").strip().casefold() == given
         and record.date_of_birth == date_of_birth
+    )
+
+
+def account_information_matches(
+    record: Demographics, *, first_name: str, last_name: str, date_of_birth: date, home_phone: str
+) -> bool:
+    """Whether a linked record confirms the owner of an account resetting its password with
+    account information (I8 d): first and last name alike but for letter case and surrounding
+    space, the same date of birth and home phone (`home_phone` already in E.164), and a street
+    address on record for the patient to pick."""
+
+    def name(value: str | None) -> str:
+        return (value or "").strip().casefold()
+
+    return (
+        bool(name(record.first_name))
+        and name(record.first_name) == name(first_name)
+        and bool(name(record.last_name))
+        and name(record.last_name) == name(last_name)
+        and record.date_of_birth == date_of_birth
+        and bool(record.home_phone)
+        and record.home_phone == home_phone
+        and bool(record.street_address)
     )

@@ -1,8 +1,11 @@
-"""Linked-record checks for identity's forgot username (I7): yes or no per account, no PHI out."""
+"""Linked-record checks for identity's account recovery: forgot username (I7), yes or no per
+account with no PHI out; and the account-information reset (I8 d), whose only value out is the
+street address of a record that matched everything."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -10,11 +13,14 @@ from sqlalchemy.orm import Session
 from services.common.errors import FieldViolation
 from services.enrollment import domain, repository
 from services.enrollment.audit import record_patient_action, trail
-from services.enrollment.demographics import demographics_of
+from services.enrollment.demographics import demographics_of, phone_in_e164
 from services.enrollment.errors import InvalidDemographics
 
 MAX_ACCOUNTS = 20
 NAME_MAX_LENGTH = 100
+DATE_MAX_LENGTH = 20
+PHONE_MAX_LENGTH = 32  # as the gateway's phone fields
+ACCOUNT_INFORMATION_CHECK = "enrollment.patient.account_information_check"
 
 
 def match_linked_patients(
@@ -58,3 +64,73 @@ def _valid(account_ids: Sequence[str], last_name: str, date_of_birth: str) -> da
     if problems or born_on is None:
         raise InvalidDemographics("Fix the fields named and ask again.", violations=problems)
     return born_on
+
+
+@dataclass(frozen=True)
+class AccountInformationCheck:
+    """Whether a record linked to the account matched; its street address only when it did."""
+
+    matched: bool
+    street_address: str = ""
+
+
+def check_account_information(
+    session: Session,
+    *,
+    account_id: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: str,
+    home_phone: str,
+) -> AccountInformationCheck:
+    """Whether a record linked to the account has this first and last name (letter case and
+    surrounding space aside), date of birth and home phone, and a street address; if so, that
+    address. A date or phone that cannot be read matches nothing; only overlong values are
+    refused. An empty `account_id` matches nothing after the same query. The matching record's
+    check is audited (X1); a check that matched nothing leaves one record without a target."""
+    _within_limits(first_name, last_name, date_of_birth, home_phone)
+    records = repository.patients_of_account(session, account_id)
+    born_on, phone = _date(date_of_birth), phone_in_e164(home_phone.strip())
+    if account_id and born_on is not None and phone is not None:
+        for patient in records:
+            if domain.account_information_matches(
+                demographics_of(patient),
+                first_name=first_name,
+                last_name=last_name,
+                date_of_birth=born_on,
+                home_phone=phone,
+            ):
+                assert patient.street_address is not None
+                record_patient_action(session, ACCOUNT_INFORMATION_CHECK, patient)
+                return AccountInformationCheck(matched=True, street_address=patient.street_address)
+    trail.record(
+        session,
+        ACCOUNT_INFORMATION_CHECK,
+        "",
+        outcome="denied",
+        details={"accounts": "1" if account_id else "0"},
+    )
+    return AccountInformationCheck(matched=False)
+
+
+def _within_limits(first_name: str, last_name: str, date_of_birth: str, home_phone: str) -> None:
+    limits = (
+        ("first_name", first_name, NAME_MAX_LENGTH),
+        ("last_name", last_name, NAME_MAX_LENGTH),
+        ("date_of_birth", date_of_birth, DATE_MAX_LENGTH),
+        ("home_phone", home_phone, PHONE_MAX_LENGTH),
+    )
+    problems = [
+        FieldViolation(field, f"At most {limit} characters.")
+        for field, value, limit in limits
+        if len(value) > limit
+    ]
+    if problems:
+        raise InvalidDemographics("Shorten the fields named and ask again.", violations=problems)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None

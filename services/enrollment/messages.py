@@ -154,6 +154,8 @@ def patient(row: Patient) -> pb.Patient:
         zip_code=row.zip_code or "",
         email=row.email or "",
         cell_phone=row.cell_phone or "",
+        home_phone=row.home_phone or "",
+        street_address=row.street_address or "",
     )
     status = domain.Status(row.status)
     return pb.Patient(

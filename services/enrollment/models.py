@@ -62,6 +62,9 @@ class Patient(Base):
     zip_code: Mapped[str | None] = mapped_column(String(10))
     email: Mapped[str | None] = mapped_column(String(320))
     cell_phone: Mapped[str | None] = mapped_column(String(20))
+    home_phone: Mapped[str | None] = mapped_column(String(20))
+    # The first line of the home address (I8 d: the patient picks it among decoys).
+    street_address: Mapped[str | None] = mapped_column(String(100))
     mrn: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20))
     invitation_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -292,6 +292,22 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             )
         return pb.MatchLinkedPatientsResponse(account_ids=matched)
 
+    def CheckAccountInformation(
+        self, request: pb.CheckAccountInformationRequest, context: grpc.ServicerContext
+    ) -> pb.CheckAccountInformationResponse:
+        with self._database.transaction() as session:
+            checked = linked_patients.check_account_information(
+                session,
+                account_id=request.account_id,
+                first_name=request.first_name,
+                last_name=request.last_name,
+                date_of_birth=request.date_of_birth,
+                home_phone=request.home_phone,
+            )
+        return pb.CheckAccountInformationResponse(
+            matched=checked.matched, street_address=checked.street_address
+        )
+
     def StartRegistration(
         self, request: pb.StartRegistrationRequest, context: grpc.ServicerContext
     ) -> pb.StartRegistrationResponse:

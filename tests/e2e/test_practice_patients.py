@@ -10,6 +10,7 @@ from services.common.logs import JsonFormatter
 from tests.e2e.conftest import Stack, eventually
 from tests.e2e.test_enrollment_journey import (
     EMAIL,
+    JANE,
     activation_ticket,
     code_in,
     invited_patient,
@@ -88,6 +89,34 @@ def test_dashboard_unenroll_notice_and_reactivation_S2_E13_I6_N3(stack: Stack):
     assert reactivated.status_code == 200, reactivated.text
     assert reactivated.json()["status"] == "enrolled"
     assert reactivated.json()["account_id"] == unenrolled.json()["account_id"]
+
+
+# rule I8
+def test_staff_set_and_read_home_phone_and_street_address_I8(stack: Stack):
+    staff = staff_session(stack)
+    added = stack.api.post(
+        "/practice/patients",
+        headers=staff,
+        json={**JANE, "home_phone": "(312) 555-0187", "street_address": " 12  Oak Street Apt 4 "},
+    )
+    assert added.status_code == 201, added.text
+    patient_id = added.json()["patient_id"]
+    read = stack.api.get(f"/practice/patients/{patient_id}", headers=staff).json()
+    assert (read["home_phone"], read["street_address"]) == ("+13125550187", "12 Oak Street Apt 4")
+
+    wrong = stack.api.patch(
+        f"/practice/patients/{patient_id}", headers=staff, json={"home_phone": "555-01"}
+    )
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.json()["errors"]] == ["home_phone"]
+    cleared = stack.api.patch(
+        f"/practice/patients/{patient_id}", headers=staff, json={"street_address": None}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["home_phone"], cleared.json()["street_address"]) == (
+        "+13125550187",
+        None,
+    )
 
 
 CRITERIA = {"name": "Quenby", "date_of_birth": "1971-05-06", "email": "quenby@example.org"}

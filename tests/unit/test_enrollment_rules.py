@@ -148,3 +148,78 @@ def test_every_record_self_registration_may_link_may_become_enrolled_E12_E2():
     for status in Status:
         if domain.linkable_by_self_registration(status, has_account=False):
             assert Status.ENROLLED in domain.allowed_next(status)
+
+
+def clean(**raw: str) -> tuple[dict[str, object], list[str]]:
+    values, violations = demographics.normalize(raw, today=NOW.date())
+    return values, [v.field for v in violations]
+
+
+# rule I8
+def test_a_home_phone_is_kept_in_e164_like_a_cell_phone_I8():
+    assert clean(home_phone="(312) 555-0142", cell_phone="+1 312 555 0142") == (
+        {"home_phone": "+13125550142", "cell_phone": "+13125550142"},
+        [],
+    )
+    assert clean(home_phone="555-0142")[1] == ["home_phone"]
+
+
+# rule I8
+def test_a_street_address_is_trimmed_and_its_inner_space_collapsed_I8():
+    assert clean(street_address="  12  Oak\tStreet   Apt 4 ") == (
+        {"street_address": "12 Oak Street Apt 4"},
+        [],
+    )
+    assert clean(street_address=" ")[0] == {"street_address": None}  # cleared
+
+
+# rule I8
+@pytest.mark.parametrize("address", ["#-/ ,", "x" * 101, "12 Oak Street " + "y" * 90])
+def test_a_street_address_needs_a_letter_or_digit_and_at_most_100_characters_I8(address):
+    assert clean(street_address=address)[1] == ["street_address"]
+
+
+# rule I8
+def test_a_street_address_of_100_characters_after_collapsing_is_kept_I8():
+    address = "1" + " " * 5 + "a" * 98
+    assert clean(street_address=address)[0] == {"street_address": "1 " + "a" * 98}
+
+
+ACCOUNT_RECORD = RECORD.changed(home_phone="+13125550142", street_address="12 Oak Street Apt 4")
+
+
+def account_information_matches(record: domain.Demographics, name: str = "jane") -> bool:
+    return domain.account_information_matches(
+        record,
+        first_name=f" {name} ",
+        last_name=name and "DOE",
+        date_of_birth=date(1984, 3, 7),
+        home_phone="+13125550142",
+    )
+
+
+# rule I8
+def test_account_information_matches_names_ignoring_case_and_space_I8():
+    assert account_information_matches(ACCOUNT_RECORD)
+
+
+# rule I8
+@pytest.mark.parametrize(
+    "record",
+    [
+        ACCOUNT_RECORD.changed(first_name="Janet"),
+        ACCOUNT_RECORD.changed(last_name="Roe"),
+        ACCOUNT_RECORD.changed(date_of_birth=date(1984, 3, 8)),
+        ACCOUNT_RECORD.changed(home_phone="+13125550143"),
+        ACCOUNT_RECORD.changed(home_phone=None),
+        ACCOUNT_RECORD.changed(street_address=None),
+        ACCOUNT_RECORD.changed(first_name=None),
+    ],
+)
+def test_account_information_needs_all_four_and_a_street_address_I8(record):
+    assert not account_information_matches(record)
+
+
+# rule I8
+def test_empty_names_match_no_record_without_names_I8():
+    assert not account_information_matches(ACCOUNT_RECORD.changed(first_name="", last_name=""), "")
