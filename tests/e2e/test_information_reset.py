@@ -22,6 +22,7 @@ from tests.e2e.test_enrollment_journey import (
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "quiet harbor lamps at night"
+SMS_CODE = re.compile(r"\b(\d{6})\b")
 STREET = "4410 Wisteria Lane Apt 2"
 DETAILS = {
     "first_name": "jane",
@@ -56,15 +57,13 @@ def _patient_invited_by_sms(stack: Stack, tmp_path) -> None:
     invitation = eventually(lambda: [t for t in _texts(tmp_path) if "#token=" in t])[0]
     ticket = activation_ticket(stack, re.search(r"#token=([A-Za-z0-9_-]+)", invitation).group(1))
     assert submit_details(stack, ticket).status_code == 200
-    code = code_in_text(eventually(lambda: [t for t in _texts(tmp_path) if "code" in t])[0])
+    code = eventually(lambda: [m.group(1) for t in _texts(tmp_path) if (m := SMS_CODE.search(t))])[
+        0
+    ]
     done = stack.api.post(
         "/patient/activation/complete", json={"activation_ticket": ticket, "code": code}
     )
     assert done.status_code == 200, done.text
-
-
-def code_in_text(text: str) -> str:
-    return re.search(r"\b(\d{6})\b", text).group(1)
 
 
 # rule I8, I5, I3
