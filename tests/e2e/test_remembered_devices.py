@@ -80,6 +80,8 @@ def test_the_patient_sign_in_policy_starts_at_every_sign_in_and_refuses_other_ru
     assert policy.status_code == 200, policy.text
     assert policy.json() == {
         "second_factor": "every_sign_in",
+        "question_reset": True,
+        "account_information_reset": True,
         "updated_at": None,
         "updated_by": None,
     }
