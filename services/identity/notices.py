@@ -30,6 +30,8 @@ class NoticeKind(StrEnum):
     UNENROLLED = "unenrolled"
     # Sign-in was locked after too many wrong passwords or codes (I11).
     ACCOUNT_LOCKED = "account_locked"
+    # Who may act for the account's patient record changed (P4).
+    PROXY_ACCESS_CHANGED = "proxy_access_changed"
 
 
 def send_account_notice(

@@ -5,22 +5,40 @@ from __future__ import annotations
 from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
 from services.common.audit import audit_key_info
+from services.common.clients import connect
 from services.common.db import Database
+from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.proxy.audit import trail
+from services.proxy.models import OutboxMessage
+from services.proxy.patients import Patients
 from services.proxy.servicer import ProxyServicer
 
 
 def create_server(settings: ServiceSettings, shared: Settings) -> ServiceHost:
     """Builds the proxy service, bound but not started (port 0 picks a free port)."""
-    database = Database(settings.database_url, session_info=audit_key_info(shared.keyring()))
-    servicer = ProxyServicer(database)
+    keyring = shared.keyring()
+    database = Database(settings.database_url, session_info=audit_key_info(keyring))
+    timeout = shared.rpc_timeout_seconds
+    notify = connect(shared.notify_address, default_timeout=timeout)
+    identity = connect(shared.identity_address, default_timeout=timeout)
+    enrollment = connect(shared.enrollment_address, default_timeout=timeout)
+    outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify, "identity": identity})
+    servicer = ProxyServicer(
+        database,
+        outbox=outbox,
+        patients=Patients(enrollment),
+        keyring=keyring,
+        portal_url=shared.portal_url,
+    )
     return ServiceHost(
         settings,
         register=lambda server: proxy_pb2_grpc.add_ProxyServiceServicer_to_server(servicer, server),
         service_names=[proxy_pb2.DESCRIPTOR.services_by_name["ProxyService"].full_name],
         database=database,
+        workers=[outbox.relay_worker("proxy", database, settings.worker_interval_seconds)],
+        channels=[notify, identity, enrollment],
         audit=trail,
     )
 

@@ -1,37 +1,33 @@
-"""Proxy gRPC servicer: proto to use case and back."""
+"""Proxy gRPC servicer: proto to use case and back. One transaction per call; the RPCs of
+invitations and of the age rules are mixed in from their own modules."""
 
 from __future__ import annotations
 
 import grpc
 from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
+from services.common.crypto import Keyring
 from services.common.db import Database
-from services.proxy import service
-from services.proxy.domain import RelationshipKind
-from services.proxy.models import Relationship
-
-KINDS = {
-    RelationshipKind.GUARDIAN: proxy_pb2.RELATIONSHIP_KIND_GUARDIAN,
-    RelationshipKind.REPRESENTATIVE: proxy_pb2.RELATIONSHIP_KIND_REPRESENTATIVE,
-}
-
-
-def _relationship(row: Relationship) -> proxy_pb2.Relationship:
-    message = proxy_pb2.Relationship(
-        relationship_id=row.id,
-        practice_id=row.practice_id,
-        patient_id=row.patient_id,
-        proxy_account_id=row.proxy_account_id,
-        kind=KINDS[RelationshipKind(row.kind)],
-        rights=row.rights,
-    )
-    message.created_at.FromDatetime(row.created_at)
-    return message
+from services.common.outbox import Outbox
+from services.proxy import messages, relationships, service
+from services.proxy.patients import Patients
 
 
 class ProxyServicer(proxy_pb2_grpc.ProxyServiceServicer):
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        outbox: Outbox,
+        patients: Patients,
+        keyring: Keyring,
+        portal_url: str,
+    ) -> None:
         self._database = database
+        self._outbox = outbox
+        self._patients = patients
+        self._keyring = keyring
+        self._portal_url = portal_url
 
     def ListRelationships(
         self, request: proxy_pb2.ListRelationshipsRequest, context: grpc.ServicerContext
@@ -41,5 +37,10 @@ class ProxyServicer(proxy_pb2_grpc.ProxyServiceServicer):
                 session, practice_id=request.practice_id, patient_id=request.patient_id
             )
             return proxy_pb2.ListRelationshipsResponse(
-                relationships=[_relationship(row) for row in rows]
+                relationships=[
+                    messages.relationship(
+                        row, relationships.effective_of(session, self._patients, row)
+                    )
+                    for row in rows
+                ]
             )

@@ -1,7 +1,7 @@
 """Shared fixtures of the service tests. Identity: notify and enrollment doubles, a started
 identity service and a stub for it (test modules of other services define their own `stub` and
-`notify`, which take precedence). Notify: the SMTP sink, the SMS folder, and a starter for
-notify itself."""
+`notify`, which take precedence). Proxy: enrollment and identity doubles, a started proxy and
+a stub for it. Notify: the SMTP sink, the SMS folder, and a starter for notify itself."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from typing import Any
 import grpc
 import pytest
 from vestibule.identity.v1 import identity_pb2_grpc
+from vestibule.proxy.v1 import proxy_pb2_grpc
 
 from deploy.local.mailsink import MailSink
 from services.common.server import ServiceHost
 from services.notify.server import create_server as create_notify_server
 from services.notify.settings import NotifySettings
+from tests.service.proxy_support import EnrollmentForProxy, IdentityForProxy, start_proxy
 from tests.service.test_identity_support import EnrollmentDouble, NotifySink, start_identity
 
 
@@ -48,6 +50,40 @@ def identity(notify, start_service, shared_settings) -> ServiceHost:
 def stub(identity) -> Iterator[identity_pb2_grpc.IdentityServiceStub]:
     with grpc.insecure_channel(identity.address) as channel:
         yield identity_pb2_grpc.IdentityServiceStub(channel)
+
+
+@pytest.fixture
+def proxy_enrollment() -> Iterator[EnrollmentForProxy]:
+    """An enrollment double answering proxy's questions about records and time zones."""
+    double = EnrollmentForProxy()
+    yield double
+    double.stop()
+
+
+@pytest.fixture
+def proxy_identity() -> Iterator[IdentityForProxy]:
+    """An identity double keeping the account notices proxy sends."""
+    double = IdentityForProxy()
+    yield double
+    double.stop()
+
+
+@pytest.fixture
+def proxy(start_service, shared_settings, proxy_enrollment, proxy_identity, notify) -> ServiceHost:
+    """The proxy service, its enrollment, identity and notify the doubles."""
+    return start_proxy(
+        start_service,
+        shared_settings,
+        enrollment=proxy_enrollment.address,
+        identity=proxy_identity.address,
+        notify=notify.address,
+    )
+
+
+@pytest.fixture
+def proxy_stub(proxy) -> Iterator[proxy_pb2_grpc.ProxyServiceStub]:
+    with grpc.insecure_channel(proxy.address) as channel:
+        yield proxy_pb2_grpc.ProxyServiceStub(channel)
 
 
 @pytest.fixture

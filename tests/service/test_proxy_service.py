@@ -8,12 +8,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
 from services.proxy.models import Relationship
-from services.proxy.server import create_server
-
-
-@pytest.fixture
-def proxy(start_service, shared_settings):
-    return start_service("proxy", create_server, shared_settings)
 
 
 @pytest.fixture

@@ -117,6 +117,7 @@ def test_unenrolled_notice_says_to_contact_the_practice_to_be_reactivated_E13(re
         "accounts_merged",
         "unenrolled",
         "account_locked",
+        "proxy_access_changed",
     ],
 )
 # rule I6 N3
