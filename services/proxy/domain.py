@@ -39,6 +39,18 @@ def holds(rights: Iterable[str], needed: str) -> bool:
     return needed in given or (level == "view" and f"{area}:act" in given)
 
 
+def narrowed(granted: Iterable[str], allowed: Iterable[str]) -> frozenset[str]:
+    """The rights both sets give ("messages:act" granted and "messages:view" allowed give
+    "messages:view"), each area at its highest level."""
+    granted, allowed = set(granted), set(allowed)
+    both = {right for right in RIGHTS if holds(granted, right) and holds(allowed, right)}
+    return frozenset(
+        right
+        for right in both
+        if not (right.endswith(":view") and right.replace(":view", ":act") in both)
+    )
+
+
 def unknown_rights(rights: Iterable[str]) -> list[str]:
     """The names in `rights` that are no right, in the order given."""
     return [right for right in rights if right not in RIGHTS]
@@ -154,7 +166,7 @@ def effective(
     if band.access == Access.NONE:
         return Effective(RelationshipStatus.EXPIRED, frozenset())
     if band.access == Access.LIMITED:
-        return Effective(status, granted & band.rights, band.hidden_categories)
+        return Effective(status, narrowed(granted, band.rights), band.hidden_categories)
     return Effective(status, granted)
 
 

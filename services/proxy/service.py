@@ -1,9 +1,10 @@
-"""Proxy use cases."""
+"""Proxy use cases for the staff's family view (P6)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.errors import FieldViolation
@@ -26,3 +27,15 @@ def list_relationships(
     return repository.relationships_for_patient(
         session, practice_id=practice_id, patient_id=patient_id
     )
+
+
+def acting_for(session: Session, *, practice_id: str, account_id: str) -> Sequence[Relationship]:
+    """The relationships at the practice in which `account_id` is the proxy (its dependents
+    and the adults it represents), every status (P6)."""
+    if not account_id:
+        return []
+    return session.scalars(
+        select(Relationship)
+        .where(Relationship.practice_id == practice_id, Relationship.proxy_account_id == account_id)
+        .order_by(Relationship.created_at)
+    ).all()

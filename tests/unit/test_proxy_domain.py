@@ -18,6 +18,7 @@ from services.proxy.domain import (
     effective,
     ends_on,
     holds,
+    narrowed,
 )
 
 BORN = date(2014, 5, 20)
@@ -126,3 +127,13 @@ def test_bands_that_leave_a_gap_or_never_end_are_refused_P7(bands):
 def test_the_default_policy_is_valid_and_ends_at_eighteen_P7():
     assert band_problems(DEFAULT_POLICY.bands) == []
     assert ends_on(BORN, DEFAULT_POLICY) - timedelta(days=1) == date(2032, 5, 19)
+
+
+# rule P7, P4
+def test_a_limited_band_narrows_act_to_view_where_it_allows_only_view_P7_P4():
+    assert narrowed(
+        {"health_records:act", "billing:view"}, {"health_records:view", "billing:act"}
+    ) == {
+        "health_records:view",
+        "billing:view",
+    }
