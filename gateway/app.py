@@ -20,6 +20,7 @@ from gateway.routes import (
     practice,
     practice_settings,
     preferences,
+    records,
     recovery,
     recovery_username,
     registration,
@@ -58,6 +59,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(preferences.router)
     app.include_router(recovery.router)
     app.include_router(patient.router)
+    app.include_router(records.router)
     app.include_router(recovery_username.router)
     app.include_router(registration.patient_router)
     app.include_router(registration.practice_router)

@@ -126,15 +126,42 @@ def invitation(message: enrollment_pb2.Invitation) -> schemas.Invitation:
 
 
 def relationship(message: proxy_pb2.Relationship) -> schemas.Relationship:
-    """A proxy relationship."""
+    """A proxy relationship, as it stands today."""
     return schemas.Relationship(
         relationship_id=message.relationship_id,
         patient_id=message.patient_id,
-        proxy_account_id=message.proxy_account_id,
+        proxy_account_id=_text(message.proxy_account_id),
         kind=enum_value(proxy_pb2.RelationshipKind, message.kind),
+        status=enum_value(proxy_pb2.RelationshipStatus, message.status),
+        relationship_label=message.relationship_label,
+        proxy_first_name=message.proxy_first_name,
+        proxy_last_name=message.proxy_last_name,
         rights=list(message.rights),
+        effective_rights=list(message.effective_rights),
         created_at=when(message, "created_at"),
+        history=[
+            schemas.RelationshipChange(
+                event=change.event,
+                at=when(change, "at"),
+                actor=change.actor,
+                rights=list(change.rights),
+            )
+            for change in message.history
+        ],
     )
+
+
+def family(answer: proxy_pb2.ListRelationshipsResponse) -> schemas.Family:
+    """A patient's family view (P6)."""
+    return schemas.Family(
+        relationships=[relationship(r) for r in answer.relationships],
+        acting_for=[relationship(r) for r in answer.acting_for],
+    )
+
+
+def rights_update(body: schemas.RightsUpdate) -> dict[str, Any]:
+    """The rights fields of UpdateRightsRequest."""
+    return {"rights": body.rights or [], "preset": body.preset or ""}
 
 
 def staff(message: identity_pb2.StaffMember) -> schemas.Staff:

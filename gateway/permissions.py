@@ -14,6 +14,7 @@ VIEW_REPORTS = "view_reports"
 ISSUE_RESET_TOKENS = "issue_reset_tokens"
 MANAGE_PERSONNEL = "manage_personnel"
 MANAGE_PRACTICE_SETTINGS = "manage_practice_settings"
+MANAGE_PROXIES = "manage_proxies"
 
 # Practice routes a stranger may call: the sign-in steps. Every other one needs a staff session.
 PUBLIC_PRACTICE_ROUTES = frozenset(
@@ -30,6 +31,8 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("POST", "/v1/practice/patients/{patient_id}/enroll-now"): ENROLL_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/resend-invitation"): ENROLL_PATIENTS,
     ("GET", "/v1/practice/patients/{patient_id}/proxies"): VIEW_PATIENTS,
+    ("PUT", "/v1/practice/relationships/{relationship_id}/rights"): MANAGE_PROXIES,
+    ("DELETE", "/v1/practice/relationships/{relationship_id}"): MANAGE_PROXIES,
     ("POST", "/v1/practice/patients/search"): VIEW_PATIENTS,
     ("GET", "/v1/practice/patients/{patient_id}/dashboard"): VIEW_PATIENTS,
     ("POST", "/v1/practice/patients/{patient_id}/unenroll"): UNENROLL_PATIENTS,

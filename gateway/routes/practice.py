@@ -22,6 +22,7 @@ Services = Annotated[Clients, Depends(clients)]
 # The practice is always the signed-in staff member's own, never one named by the caller (S3).
 Staff = Annotated[Principal, Depends(signed_in_staff)]
 PatientId = Annotated[str, Path(min_length=1, max_length=128)]
+RelationshipId = Annotated[str, Path(min_length=1, max_length=64)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 _SIGNED_IN = problem_responses(401, 403, 404, 409)
 
@@ -122,16 +123,49 @@ def resend_invitation(
 
 
 @router.get("/patients/{patient_id}/proxies", responses=_SIGNED_IN)
-def list_proxies(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Relationships:
-    """The guardians and representatives of a patient, with their rights (P6)."""
-    where = {"practice_id": staff.practice_id, "patient_id": patient_id}
+def list_proxies(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Family:
+    """The family view of a patient (P6): every guardian and representative of the record, and
+    the dependents and adults the patient's own account acts for, each with its kind, status,
+    rights and history."""
     # The proxy service does not know whose patient this is; enrollment answers NOT_FOUND for
     # another practice's patient (S3), before anything is listed.
-    services.enrollment.GetPatient(enrollment_pb2.GetPatientRequest(**where))
-    answer = services.proxy.ListRelationships(proxy_pb2.ListRelationshipsRequest(**where))
-    return schemas.Relationships(
-        relationships=[convert.relationship(r) for r in answer.relationships]
+    patient = services.enrollment.GetPatient(
+        enrollment_pb2.GetPatientRequest(practice_id=staff.practice_id, patient_id=patient_id)
+    ).patient
+    answer = services.proxy.ListRelationships(
+        proxy_pb2.ListRelationshipsRequest(
+            practice_id=staff.practice_id, patient_id=patient_id, account_id=patient.account_id
+        )
     )
+    return convert.family(answer)
+
+
+@router.put("/relationships/{relationship_id}/rights", responses=_SIGNED_IN)
+def update_proxy_rights(
+    relationship_id: RelationshipId, body: schemas.RightsUpdate, staff: Staff, services: Services
+) -> schemas.Relationship:
+    """Replaces a proxy's rights on the patient's behalf (P4, P6); the patient is told."""
+    answer = services.proxy.UpdateRights(
+        proxy_pb2.UpdateRightsRequest(
+            relationship_id=relationship_id,
+            scope=proxy_pb2.Scope(practice_id=staff.practice_id),
+            **convert.rights_update(body),
+        )
+    )
+    return convert.relationship(answer.relationship)
+
+
+@router.delete("/relationships/{relationship_id}", responses=_SIGNED_IN)
+def revoke_proxy(
+    relationship_id: RelationshipId, staff: Staff, services: Services
+) -> schemas.Relationship:
+    """Ends a proxy's access at once (P4, P6); the patient is told. Safe to repeat."""
+    answer = services.proxy.RevokeRelationship(
+        proxy_pb2.RevokeRelationshipRequest(
+            relationship_id=relationship_id, scope=proxy_pb2.Scope(practice_id=staff.practice_id)
+        )
+    )
+    return convert.relationship(answer.relationship)
 
 
 @router.post("/patients/search", responses=_SIGNED_IN)

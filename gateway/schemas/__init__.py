@@ -57,13 +57,16 @@ from gateway.schemas.patients import (
     Demographics,
     EnrollNow,
     EnrollNowResult,
+    Family,
     Invitation,
     InvitationResent,
     Patient,
     PatientPage,
     PatientSearch,
     Relationship,
+    RelationshipChange,
     Relationships,
+    RightsUpdate,
     StatusChange,
     Unenrollment,
 )
@@ -76,6 +79,7 @@ from gateway.schemas.practice_settings import (
 )
 from gateway.schemas.preferences import PracticePreference, Preferences, PreferenceUpdate
 from gateway.schemas.problems import FieldError, ProblemDocument
+from gateway.schemas.records import AccessibleRecord, Records, RecordSummary
 from gateway.schemas.recovery import (
     AddressesToPick,
     AddressPick,
@@ -150,6 +154,7 @@ from gateway.schemas.types import (
 )
 
 __all__ = [
+    "AccessibleRecord",
     "Account",
     "AccountPasswordChange",
     "AccountSession",
@@ -189,6 +194,7 @@ __all__ = [
     "EnrollmentFunnel",
     "EnrollmentStatus",
     "EventRecorded",
+    "Family",
     "FieldError",
     "FunnelStages",
     "Health",
@@ -237,6 +243,8 @@ __all__ = [
     "QuestionsToAnswer",
     "RecordActivity",
     "RecordActivityList",
+    "RecordSummary",
+    "Records",
     "RecoveryAccepted",
     "RecoveryCodes",
     "Registered",
@@ -245,6 +253,7 @@ __all__ = [
     "RegistrationDetails",
     "RegistrationTicket",
     "Relationship",
+    "RelationshipChange",
     "RelationshipKind",
     "Relationships",
     "RememberedDevice",
@@ -254,6 +263,7 @@ __all__ = [
     "ResetLinkRequest",
     "ResetTokenIssue",
     "ResetTokenIssued",
+    "RightsUpdate",
     "Secret",
     "SecurityAnswer",
     "SecurityDetails",

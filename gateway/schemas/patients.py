@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -19,6 +19,7 @@ from gateway.schemas.types import (
     PatientAction,
     Phone,
     RelationshipKind,
+    RelationshipStatus,
     StreetAddress,
     UnenrollReason,
     ZipCode,
@@ -121,21 +122,56 @@ class InvitationResent(BaseModel):
     invitation: Invitation
 
 
+class RelationshipChange(BaseModel):
+    """One entry of a relationship's history: what, when, by whom, and the rights after it."""
+
+    event: str
+    at: datetime | None
+    actor: str
+    rights: list[str]
+
+
 class Relationship(BaseModel):
-    """One proxy who may act for the patient."""
+    """One proxy who may act for a patient: its kind and status, the rights granted, the
+    rights it has today (`effective_rights`, after the age rules), and its history."""
 
     relationship_id: str
     patient_id: str
-    proxy_account_id: str
+    proxy_account_id: str | None
     kind: RelationshipKind
+    status: RelationshipStatus
+    relationship_label: str
+    proxy_first_name: str
+    proxy_last_name: str
     rights: list[str]
+    effective_rights: list[str]
     created_at: datetime | None
+    history: list[RelationshipChange]
 
 
 class Relationships(BaseModel):
-    """The proxies of one patient."""
+    """The proxies of one record."""
 
     relationships: list[Relationship]
+
+
+class Family(BaseModel):
+    """A patient's family view (P6): the proxies who act for the record, and the records the
+    patient's own account acts for (dependents, people they represent)."""
+
+    relationships: list[Relationship]
+    acting_for: list[Relationship]
+
+
+class RightsUpdate(_Request):
+    """The new rights, as a list of `area:level` (areas health_records, messages, appointments,
+    billing, forms; levels view or act, act including view) or as a preset (full or view_only),
+    not both."""
+
+    rights: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
+        None, max_length=20
+    )
+    preset: Literal["full", "view_only"] | None = None
 
 
 class PatientSearch(_Request):

@@ -19,6 +19,7 @@ EnrollmentStatus = Literal[
 ]
 BirthSex = Literal["female", "male", "unknown"]
 RelationshipKind = Literal["guardian", "representative"]
+RelationshipStatus = Literal["invited", "active", "revoked", "expired"]
 EnrollNowOutcome = Literal["invitation_sent", "already_pending"]
 CodeChannel = Literal["email", "sms"]
 InvitationState = Literal["open", "superseded", "used", "expired", "locked"]

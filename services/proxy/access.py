@@ -36,8 +36,9 @@ def _rows(session: Session, account_id: str, patient_id: str = "") -> Sequence[R
 def check(
     session: Session, patients: Patients, *, account_id: str, patient_id: str, right: str
 ) -> Granted:
-    """The relationship giving `right`; PERMISSION_DENIED (audited) when none does, saying
-    whether the account acts for the record at all, its access ended, or lacks the right."""
+    """The relationship giving `right`, the access audited; PERMISSION_DENIED (audited too)
+    when none does, saying whether the account acts for the record at all, its access ended,
+    or lacks the right."""
     problems = [
         FieldViolation(name, "Required.")
         for name, value in (("account_id", account_id), ("patient_id", patient_id))
@@ -54,6 +55,15 @@ def check(
     live = [(row, today) for row, today in found if today.status == RelationshipStatus.ACTIVE]
     for row, today in live:
         if holds(today.rights, right):
+            # Every proxied request leaves a record naming the proxy and the patient (X2, P5).
+            trail.record(
+                session,
+                "proxy.access",
+                f"relationship:{row.id}",
+                practice_id=row.practice_id,
+                patient_id=patient_id,
+                details={"right": right},
+            )
             return Granted(row, today)
     trail.record(
         session,

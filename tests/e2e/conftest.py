@@ -7,7 +7,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.tls import ensure_self_signed
 from services.common import telemetry
+from services.common.server import ServiceHost
 from services.common.settings import Settings
 from services.enrollment.server import create_server as enrollment_server
 from services.identity.server import create_server as identity_server
@@ -54,6 +55,8 @@ class Stack:
     mail: MailSink
     shared: Settings
     app: FastAPI
+    # The running services by name, for a test that must set up what no route can yet.
+    hosts: dict[str, ServiceHost] = field(default_factory=dict)
 
     def mail_to(self, recipient: str, subject_contains: str) -> list[EmailMessage]:
         messages = [read_message(path) for path in self.mail.messages()]
@@ -137,7 +140,8 @@ def stack(start_service, shared_settings, tmp_path: Path, spans) -> Iterator[Sta
     eventually(lambda: server.started)
     trusted = ssl.create_default_context(cafile=str(cert))
     with httpx.Client(base_url=f"https://127.0.0.1:{port}/v1", verify=trusted, timeout=15) as api:
-        yield Stack(api=api, mail=mail, shared=shared, app=app)
+        hosts = {"identity": identity, "enrollment": enrollment, "proxy": proxy, "notify": notify}
+        yield Stack(api=api, mail=mail, shared=shared, app=app, hosts=hosts)
     server.should_exit = True
     thread.join(10)
     mail.stop()

@@ -17,6 +17,7 @@ from services.common.clients import connect
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import JANE, staff_session
 from tests.e2e.test_self_registration import INFORMATION, self_register
+from tests.service.proxy_support import Link, add_relationship
 
 pytestmark = pytest.mark.e2e
 
@@ -77,6 +78,7 @@ def snapshot(stack: Stack, staff: dict[str, str], patient_id: str) -> tuple[obje
             "/practice/staff",
             "/practice/security-policy",
             "/practice/match-requests",
+            f"/practice/patients/{patient_id}/proxies",
         )
     )
 
@@ -132,11 +134,16 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
         *staff_ids,
         request["match_request_id"],
         MATCH_PROBE_NAME,
+        "guardian-account",
     ]
+    relationship_id = add_relationship(
+        stack.hosts["proxy"], Link(patient["patient_id"], "guardian-account")
+    )
     targets = {
         "patient_id": patient["patient_id"],
         "staff_id": staff_ids[0],
         "match_request_id": request["match_request_id"],
+        "relationship_id": relationship_id,
     }
     before = snapshot(stack, staff_a, patient["patient_id"])
     staff_b = second_practice_admin(stack)

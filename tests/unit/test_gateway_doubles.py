@@ -261,7 +261,9 @@ class Proxy(proxy_pb2_grpc.ProxyServiceServicer):
                     patient_id="pt1",
                     proxy_account_id="mom",
                     kind=proxy_pb2.RELATIONSHIP_KIND_GUARDIAN,
+                    status=proxy_pb2.RELATIONSHIP_STATUS_ACTIVE,
                     rights=["health_records:view"],
+                    effective_rights=["health_records:view"],
                     created_at=EXPIRES,
                 )
             ]
