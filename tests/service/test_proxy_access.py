@@ -246,3 +246,14 @@ def test_the_family_view_lists_guardians_and_the_accounts_own_dependents_P6(prox
     )
     assert [r.proxy_account_id for r in family.relationships] == ["grandma"]
     assert [(r.patient_id, r.practice_id) for r in family.acting_for] == [("kid", "practice-1")]
+
+
+# rule P2
+def test_two_guardians_of_one_child_each_act_with_their_own_rights_P2(proxy, proxy_stub):
+    add_relationship(proxy, Link("kid", "mom", rights=["messages:act"]))
+    add_relationship(proxy, Link("kid", "dad", rights=["billing:view"]))
+    assert _check(proxy_stub, "mom", "kid", "messages:act")
+    assert _check(proxy_stub, "dad", "kid", "billing:view")
+    assert _reason(lambda: _check(proxy_stub, "dad", "kid", "messages:view")) == (
+        "PROXY_RIGHT_MISSING"
+    )
