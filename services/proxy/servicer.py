@@ -10,10 +10,11 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.proxy import messages, relationships, service
+from services.proxy.age_servicer import AgeRpcs
 from services.proxy.patients import Patients
 
 
-class ProxyServicer(proxy_pb2_grpc.ProxyServiceServicer):
+class ProxyServicer(AgeRpcs, proxy_pb2_grpc.ProxyServiceServicer):
     def __init__(
         self,
         database: Database,
