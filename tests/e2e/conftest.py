@@ -25,6 +25,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.tls import ensure_self_signed
 from services.common import telemetry
+from services.common.server import ServiceHost
 from services.common.settings import Settings
 from services.enrollment.server import create_server as enrollment_server
 from services.identity.server import create_server as identity_server
@@ -54,6 +55,8 @@ class Stack:
     mail: MailSink
     shared: Settings
     app: FastAPI
+    # The proxy service, for tests that put relationships straight into its database.
+    proxy: ServiceHost
 
     def mail_to(self, recipient: str, subject_contains: str) -> list[EmailMessage]:
         messages = [read_message(path) for path in self.mail.messages()]
@@ -137,7 +140,7 @@ def stack(start_service, shared_settings, tmp_path: Path, spans) -> Iterator[Sta
     eventually(lambda: server.started)
     trusted = ssl.create_default_context(cafile=str(cert))
     with httpx.Client(base_url=f"https://127.0.0.1:{port}/v1", verify=trusted, timeout=15) as api:
-        yield Stack(api=api, mail=mail, shared=shared, app=app)
+        yield Stack(api=api, mail=mail, shared=shared, app=app, proxy=proxy)
     server.should_exit = True
     thread.join(10)
     mail.stop()
