@@ -55,6 +55,7 @@ def _guardians_ending_by(
     query = select(Relationship).where(
         Relationship.kind == RelationshipKind.GUARDIAN.value,
         Relationship.status.in_(_AGING),
+        Relationship.proxy_account_id.is_not(None),  # accepted, not an unused invitation
         Relationship.dependent_born.is_not(None),
         Relationship.dependent_born <= born_by,
     )
@@ -118,9 +119,10 @@ def _practices_with_active_guardians(session: Session) -> Sequence[str]:
 
 class AgeOutNotices:
     """The job sending age-out notices (P7): to the guardian (the invitation's email) and,
-    when the dependent's record has an email, to the dependent, inviting them to enroll on
-    their own. Each practice is read in its own local date; a notice row and its messages are
-    written in one transaction, and the notice's unique key makes each go out once."""
+    when the dependent's record has an email of its own (not the guardian's), to the
+    dependent, inviting them to enroll on their own. Each practice is read in its own local
+    date; a notice row and its messages are written in one transaction, and the notice's
+    unique key makes each go out once."""
 
     def __init__(self, *, database: Database, outbox: Outbox, patients: Patients) -> None:
         self._database = database
@@ -180,7 +182,8 @@ class AgeOutNotices:
                 | {"first_name": row.proxy_first_name, "patient_first_name": record.first_name},
             )
             told.append("guardian")
-        if record.email:
+        # A minor's record often carries a parent's email: that inbox has the guardian's notice.
+        if record.email and record.email.casefold() != (row.proxy_email or "").casefold():
             self._send(
                 session,
                 f"age-out:{row.id}:{lead}:patient",

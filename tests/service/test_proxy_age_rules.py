@@ -183,9 +183,11 @@ def test_report_lists_the_aged_out_and_those_ending_within_the_days_given_P7(pro
 
 
 # rule P7
-def test_report_leaves_out_representatives_revoked_and_younger_dependents_P7(proxy, proxy_stub):
+def test_report_leaves_out_representatives_revoked_unused_and_younger_P7(proxy, proxy_stub):
     today = local_today()
     add_relationship(proxy, guardian("revoked", today + timedelta(days=3), status="revoked"))
+    never_used = Link("unused", None, status="expired", dependent_born=today - timedelta(days=7000))
+    add_relationship(proxy, never_used)
     add_relationship(proxy, guardian("young", today + timedelta(days=400)))
     add_relationship(proxy, Link("adult", "rep", kind="representative"))
     assert report(proxy_stub, "practice-1", 366) == []
@@ -314,7 +316,7 @@ def test_two_replicas_at_once_send_each_notice_once_P7(
 
 
 # rule P7
-def test_no_notice_for_representatives_revoked_or_aged_out_relationships_P7(
+def test_no_notice_for_representatives_revoked_invited_or_aged_out_relationships_P7(
     proxy, proxy_enrollment, shared_settings
 ):
     age_out_worker(proxy).stop()
@@ -326,5 +328,26 @@ def test_no_notice_for_representatives_revoked_or_aged_out_relationships_P7(
     )
     add_relationship(proxy, guardian("b", today, proxy_email="y@example.com"))
     add_relationship(proxy, Link("c", "rep", kind="representative", proxy_email="z@example.com"))
+    unused = guardian("d", today + timedelta(days=7), status="invited", proxy_email="w@example.com")
+    add_relationship(proxy, unused)
     assert replica(proxy, proxy_enrollment, shared_settings).send_due() == 0
     assert sent(proxy) == (0, 0)
+
+
+# rule P7
+def test_dependent_whose_record_has_the_guardian_email_is_not_written_twice_P7(
+    proxy, proxy_enrollment, shared_settings
+):
+    age_out_worker(proxy).stop()
+    proxy_enrollment.records["kid"] = Record(email="Pat@Example.com")
+    add_relationship(
+        proxy,
+        guardian(
+            "kid",
+            local_today() + timedelta(days=7),
+            proxy_email="pat@example.com",
+            proxy_first_name="Pat",
+        ),
+    )
+    assert replica(proxy, proxy_enrollment, shared_settings).send_due() == 1
+    assert sent(proxy) == (1, 1)
