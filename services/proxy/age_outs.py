@@ -3,6 +3,7 @@ days, and the notices sent 30 and 7 days before, each once however many replicas
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from vestibule.notify.v1 import notify_pb2
 
 from services.common.db import Database, insert_if_absent, new_id, utcnow
-from services.common.errors import FieldViolation
+from services.common.errors import DomainError, FieldViolation, NotFound
 from services.common.outbox import Outbox
 from services.proxy import age_policies
 from services.proxy.audit import trail
@@ -26,8 +27,9 @@ from services.proxy.domain import (
 )
 from services.proxy.errors import InvalidRequest
 from services.proxy.models import AgeOutNotice, Relationship
-from services.proxy.patients import Patients
+from services.proxy.patients import PatientRecord, Patients
 
+log = logging.getLogger("vestibule.proxy.age_outs")
 MAX_WITHIN_DAYS = 366
 # Lead times of the notices, in days before access ends.
 NOTICE_DAYS = (30, 7)
@@ -104,6 +106,18 @@ def notice_due(days_left: int) -> int | None:
     return min(due) if due else None
 
 
+def _notified(session: Session, relationship_id: str, lead: int) -> bool:
+    return (
+        session.scalar(
+            select(AgeOutNotice.id).where(
+                AgeOutNotice.relationship_id == relationship_id,
+                AgeOutNotice.days_before == lead,
+            )
+        )
+        is not None
+    )
+
+
 def _practices_with_active_guardians(session: Session) -> Sequence[str]:
     return session.scalars(
         select(Relationship.practice_id)
@@ -131,10 +145,19 @@ class AgeOutNotices:
 
     def send_due(self) -> int:
         """Sends every notice due today; returns how many, so a worker that runs it again
-        finds none left."""
+        finds none left. A practice that cannot be served now (enrollment not answering) is
+        tried again next run, and the others go on."""
         with self._database.transaction() as session:
             practices = _practices_with_active_guardians(session)
-        return sum(self._send_for(practice_id) for practice_id in practices)
+        sent = 0
+        for practice_id in practices:
+            try:
+                sent += self._send_for(practice_id)
+            except DomainError as error:
+                log.warning(
+                    "age-out notices postponed", extra={"service": "proxy", "reason": error.reason}
+                )
+        return sent
 
     def _send_for(self, practice_id: str) -> int:
         sent = 0
@@ -150,6 +173,11 @@ class AgeOutNotices:
                 lead = notice_due(notice_days_before(day, today))
                 if row.status != RelationshipStatus.ACTIVE.value or lead is None:
                     continue
+                if _notified(session, row.id, lead):
+                    continue
+                record = self._record(row)
+                if record is None:
+                    continue
                 if insert_if_absent(
                     session,
                     AgeOutNotice,
@@ -158,12 +186,23 @@ class AgeOutNotices:
                     days_before=lead,
                     sent_at=utcnow(),
                 ):
-                    self._tell(session, row, day, lead)
+                    self._tell(session, row, record, day, lead)
                     sent += 1
         return sent
 
-    def _tell(self, session: Session, row: Relationship, day: date, lead: int) -> None:
-        record = self._patients.record(practice_id=row.practice_id, patient_id=row.patient_id)
+    def _record(self, row: Relationship) -> PatientRecord | None:
+        """The dependent's record; None when enrollment no longer has it (nobody to name)."""
+        try:
+            return self._patients.record(practice_id=row.practice_id, patient_id=row.patient_id)
+        except NotFound:
+            log.warning(
+                "age-out notice skipped", extra={"service": "proxy", "reason": NotFound.reason}
+            )
+            return None
+
+    def _tell(
+        self, session: Session, row: Relationship, record: PatientRecord, day: date, lead: int
+    ) -> None:
         practice = self._patients.practice_contact(row.practice_id)
         shared = {
             "practice_name": practice.name,

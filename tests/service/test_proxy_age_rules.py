@@ -351,3 +351,18 @@ def test_dependent_whose_record_has_the_guardian_email_is_not_written_twice_P7(
     )
     assert replica(proxy, proxy_enrollment, shared_settings).send_due() == 1
     assert sent(proxy) == (1, 1)
+
+
+# rule P7
+def test_a_record_enrollment_no_longer_has_does_not_hold_up_the_others_P7(
+    proxy, proxy_enrollment, shared_settings
+):
+    age_out_worker(proxy).stop()
+    ends = local_today() + timedelta(days=7)
+    proxy_enrollment.records["kid"] = Record()
+    add_relationship(proxy, guardian("gone", ends, proxy_email="a@example.com"))
+    add_relationship(proxy, guardian("kid", ends, proxy_email="b@example.com"))
+    job = replica(proxy, proxy_enrollment, shared_settings)
+    assert job.send_due() == 1
+    assert job.send_due() == 0
+    assert sent(proxy) == (1, 1)
