@@ -14,6 +14,7 @@ from gateway.ratelimit import RateLimits
 from gateway.routes import (
     account_security,
     account_settings,
+    age_rules,
     audit,
     auto_invitations,
     patient,
@@ -56,6 +57,7 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(practice_settings.router)
     app.include_router(auto_invitations.router)
     app.include_router(reports.router)
+    app.include_router(age_rules.router)
     app.include_router(preferences.router)
     app.include_router(recovery.router)
     app.include_router(patient.router)

@@ -61,6 +61,9 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("PATCH", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,
     ("PUT", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,
+    ("GET", "/v1/practice/age-policy"): MANAGE_PRACTICE_SETTINGS,
+    ("PUT", "/v1/practice/age-policy"): MANAGE_PRACTICE_SETTINGS,
+    ("GET", "/v1/practice/reports/age-out"): VIEW_REPORTS,
 }
 
 

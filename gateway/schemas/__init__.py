@@ -42,6 +42,7 @@ from gateway.schemas.activation import (
     Requirement,
     SecurityDetails,
 )
+from gateway.schemas.age_rules import AgeBand, AgeOut, AgeOutReport, AgePolicy, AgePolicyUpdate
 from gateway.schemas.audit import AuditPage, AuditRecord, RecordActivity, RecordActivityList
 from gateway.schemas.auto_invitations import (
     AutoInvitation,
@@ -166,6 +167,11 @@ __all__ = [
     "ActivationVerify",
     "AddressPick",
     "AddressesToPick",
+    "AgeBand",
+    "AgeOut",
+    "AgeOutReport",
+    "AgePolicy",
+    "AgePolicyUpdate",
     "AuditPage",
     "AuditRecord",
     "AutoInvitation",

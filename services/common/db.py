@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,11 +91,16 @@ def create_database_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def insert_if_absent(session: Session, model: type[Any], **values: Any) -> None:
+def insert_if_absent(session: Session, model: type[Any], **values: Any) -> bool:
     """Inserts the row unless one with the same key exists; safe when two transactions insert
-    the same key at once (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
+    the same key at once (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike). True when
+    this call inserted it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
+    # RETURNING, because an ORM session's rowcount of this statement is -1 on psycopg.
+    inserted = session.execute(
+        dialect.insert(model).values(**values).on_conflict_do_nothing().returning(literal(1))
+    )
+    return inserted.first() is not None
 
 
 class Database:

@@ -19,13 +19,23 @@ DEFAULT_TIME_ZONE = "America/Chicago"
 
 @dataclass(frozen=True)
 class PatientRecord:
-    """What proxy needs of a record: its practice, its own account, its date of birth."""
+    """What proxy needs of a record: its practice, its own account, its date of birth, and
+    whom to tell (the age-out notice, P7)."""
 
     patient_id: str
     practice_id: str
     account_id: str
     date_of_birth: date | None
     first_name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeContact:
+    """How a message names the practice (its branding in notify may replace both)."""
+
+    name: str
+    phone: str
 
 
 class Patients:
@@ -52,6 +62,7 @@ class Patients:
             patient.account_id,
             date.fromisoformat(born) if born else None,
             patient.demographics.first_name,
+            patient.demographics.email,
         )
 
     def time_zone(self, practice_id: str) -> str:
@@ -71,3 +82,13 @@ class Patients:
         with self._lock:
             self._zones[practice_id] = (now, zone)
         return zone
+
+    def practice_contact(self, practice_id: str) -> PracticeContact:
+        """The practice's display name and phone, for the messages proxy sends for it."""
+        try:
+            practice = self._stub.GetPractice(
+                enrollment_pb2.GetPracticeRequest(practice_id=practice_id)
+            ).practice
+        except grpc.RpcError as error:
+            raise domain_error_from_rpc(error) from None
+        return PracticeContact(practice.name, practice.contact_phone)

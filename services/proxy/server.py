@@ -10,14 +10,20 @@ from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.common.worker import BackgroundWorker
+from services.proxy.age_outs import AgeOutNotices
 from services.proxy.audit import trail
 from services.proxy.models import OutboxMessage
 from services.proxy.patients import Patients
 from services.proxy.servicer import ProxyServicer
+from services.proxy.settings import ProxySettings
 
 
-def create_server(settings: ServiceSettings, shared: Settings) -> ServiceHost:
+def create_server(
+    settings: ServiceSettings, shared: Settings, proxy_settings: ProxySettings | None = None
+) -> ServiceHost:
     """Builds the proxy service, bound but not started (port 0 picks a free port)."""
+    proxy_settings = proxy_settings or ProxySettings()
     keyring = shared.keyring()
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
     timeout = shared.rpc_timeout_seconds
@@ -25,10 +31,12 @@ def create_server(settings: ServiceSettings, shared: Settings) -> ServiceHost:
     identity = connect(shared.identity_address, default_timeout=timeout)
     enrollment = connect(shared.enrollment_address, default_timeout=timeout)
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify, "identity": identity})
+    patients = Patients(enrollment)
+    age_out_notices = AgeOutNotices(database=database, outbox=outbox, patients=patients)
     servicer = ProxyServicer(
         database,
         outbox=outbox,
-        patients=Patients(enrollment),
+        patients=patients,
         keyring=keyring,
         portal_url=shared.portal_url,
     )
@@ -37,7 +45,14 @@ def create_server(settings: ServiceSettings, shared: Settings) -> ServiceHost:
         register=lambda server: proxy_pb2_grpc.add_ProxyServiceServicer_to_server(servicer, server),
         service_names=[proxy_pb2.DESCRIPTOR.services_by_name["ProxyService"].full_name],
         database=database,
-        workers=[outbox.relay_worker("proxy", database, settings.worker_interval_seconds)],
+        workers=[
+            outbox.relay_worker("proxy", database, settings.worker_interval_seconds),
+            BackgroundWorker(
+                "proxy-age-out-notices",
+                age_out_notices.send_due,
+                proxy_settings.age_out_interval_seconds,
+            ),
+        ],
         channels=[notify, identity, enrollment],
         audit=trail,
     )

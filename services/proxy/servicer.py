@@ -13,6 +13,7 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.proxy import access, messages, relationships, rights_changes, service
+from services.proxy.age_servicer import AgeRpcs
 from services.proxy.models import Relationship
 from services.proxy.patients import Patients
 
@@ -21,7 +22,7 @@ def _scope(message: proxy_pb2.Scope) -> rights_changes.Scope:
     return rights_changes.Scope(practice_id=message.practice_id, patient_id=message.patient_id)
 
 
-class ProxyServicer(proxy_pb2_grpc.ProxyServiceServicer):
+class ProxyServicer(AgeRpcs, proxy_pb2_grpc.ProxyServiceServicer):
     def __init__(
         self,
         database: Database,

@@ -121,10 +121,8 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
         headers=staff_a,
         json={**JANE, "first_name": PROBE_NAME, "email": "probe@example.com"},
     ).json()
-    staff_ids = [
-        member["staff_id"]
-        for member in stack.api.get("/practice/staff", headers=staff_a).json()["staff"]
-    ]
+    members = stack.api.get("/practice/staff", headers=staff_a).json()["staff"]
+    staff_ids = [member["staff_id"] for member in members]
     self_register(stack, {**INFORMATION, "last_name": MATCH_PROBE_NAME})
     [request] = stack.api.get("/practice/match-requests", headers=staff_a).json()["match_requests"]
     secrets_of_a = [
@@ -137,7 +135,8 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
         "guardian-account",
     ]
     relationship_id = add_relationship(
-        stack.hosts["proxy"], Link(patient["patient_id"], "guardian-account")
+        stack.hosts["proxy"],
+        Link(patient["patient_id"], "guardian-account", practice_id=members[0]["practice_id"]),
     )
     targets = {
         "patient_id": patient["patient_id"],

@@ -30,6 +30,7 @@ class Record:
     date_of_birth: str = "2014-05-20"
     zip_code: str = "60614"
     first_name: str = "Sam"
+    email: str = ""
 
 
 class _Double:
@@ -51,7 +52,8 @@ class _Double:
 
 class EnrollmentForProxy(_Double, enrollment_pb2_grpc.EnrollmentServiceServicer):
     """Answers GetPatient from `records` (patient ID to Record; NOT_FOUND otherwise, and for
-    another practice's record) and GetPracticeSettings from `time_zones`."""
+    another practice's record), GetPracticeSettings from `time_zones`, and GetPractice with a
+    name made of the practice ID."""
 
     def __init__(self) -> None:
         self.records: dict[str, Record] = {}
@@ -72,6 +74,7 @@ class EnrollmentForProxy(_Double, enrollment_pb2_grpc.EnrollmentServiceServicer)
                     first_name=record.first_name,
                     date_of_birth=record.date_of_birth,
                     zip_code=record.zip_code,
+                    email=record.email,
                 ),
             )
         )
@@ -81,6 +84,16 @@ class EnrollmentForProxy(_Double, enrollment_pb2_grpc.EnrollmentServiceServicer)
         zone = self.time_zones.get(request.practice_id, "America/Chicago")
         return enrollment_pb2.GetPracticeSettingsResponse(
             settings=enrollment_pb2.PracticeSettings(time_zone=zone)
+        )
+
+    def GetPractice(self, request, context):  # type: ignore[no-untyped-def]
+        self._keep(request)
+        return enrollment_pb2.GetPracticeResponse(
+            practice=enrollment_pb2.Practice(
+                practice_id=request.practice_id,
+                name=f"Clinic {request.practice_id}",
+                contact_phone="+13125550100",
+            )
         )
 
 
@@ -130,6 +143,8 @@ class Link:
     practice_id: str = "practice-1"
     patient_account_id: str | None = None
     dependent_born: date | None = date(2014, 5, 20)
+    proxy_email: str | None = None
+    proxy_first_name: str = ""
 
 
 def add_relationship(proxy: ServiceHost, link: Link) -> str:
@@ -144,6 +159,8 @@ def add_relationship(proxy: ServiceHost, link: Link) -> str:
             status=link.status,
             patient_account_id=link.patient_account_id,
             dependent_born=link.dependent_born if link.kind == "guardian" else None,
+            proxy_email=link.proxy_email,
+            proxy_first_name=link.proxy_first_name,
         )
         session.add(row)
         session.flush()

@@ -134,6 +134,7 @@ def test_age_out_notice_tells_the_patient_when_guardian_access_ends_P7(renderer)
     for part in parts(renderer, Template.AGE_OUT_PATIENT, values)[1:]:
         assert "June 3, 2027" in part
         assert "guardian's access" in part
+        assert "Enroll on your own" in part
 
 
 # rule P7
