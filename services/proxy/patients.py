@@ -26,6 +26,17 @@ class PatientRecord:
     account_id: str
     date_of_birth: date | None
     first_name: str
+    # For identifying the patient from an invitation (P1, P3) and refusing a self-invitation.
+    zip_code: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeContact:
+    """A practice's name and phone, for the messages proxy sends on its behalf."""
+
+    name: str
+    phone: str
 
 
 class Patients:
@@ -52,7 +63,19 @@ class Patients:
             patient.account_id,
             date.fromisoformat(born) if born else None,
             patient.demographics.first_name,
+            patient.demographics.zip_code,
+            patient.demographics.email,
         )
+
+    def practice(self, practice_id: str) -> PracticeContact:
+        """The practice's name and phone, or enrollment's NOT_FOUND as a domain error."""
+        try:
+            practice = self._stub.GetPractice(
+                enrollment_pb2.GetPracticeRequest(practice_id=practice_id)
+            ).practice
+        except grpc.RpcError as error:
+            raise domain_error_from_rpc(error) from None
+        return PracticeContact(practice.name, practice.contact_phone)
 
     def time_zone(self, practice_id: str) -> str:
         """The practice's IANA time zone, from its enrollment settings."""

@@ -10,6 +10,7 @@ from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.proxy.accounts import IdentityAccounts
 from services.proxy.audit import trail
 from services.proxy.models import OutboxMessage
 from services.proxy.patients import Patients
@@ -29,6 +30,7 @@ def create_server(settings: ServiceSettings, shared: Settings) -> ServiceHost:
         database,
         outbox=outbox,
         patients=Patients(enrollment),
+        accounts=IdentityAccounts(identity),
         keyring=keyring,
         portal_url=shared.portal_url,
     )

@@ -10,22 +10,26 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.proxy import messages, relationships, service
+from services.proxy.accounts import IdentityAccounts
+from services.proxy.invitation_servicer import InvitationRpcs
 from services.proxy.patients import Patients
 
 
-class ProxyServicer(proxy_pb2_grpc.ProxyServiceServicer):
+class ProxyServicer(InvitationRpcs, proxy_pb2_grpc.ProxyServiceServicer):
     def __init__(
         self,
         database: Database,
         *,
         outbox: Outbox,
         patients: Patients,
+        accounts: IdentityAccounts,
         keyring: Keyring,
         portal_url: str,
     ) -> None:
         self._database = database
         self._outbox = outbox
         self._patients = patients
+        self._accounts = accounts
         self._keyring = keyring
         self._portal_url = portal_url
 
