@@ -58,6 +58,10 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("PATCH", "/v1/practice/settings"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,
     ("PUT", "/v1/practice/patient-sign-in-policy"): MANAGE_PRACTICE_SETTINGS,
+    # Inviting a proxy is sending an invitation, as enrolling a patient is (P1, P3, P6).
+    ("POST", "/v1/practice/patients/{patient_id}/guardians"): ENROLL_PATIENTS,
+    ("POST", "/v1/practice/patients/{patient_id}/representatives"): ENROLL_PATIENTS,
+    ("POST", "/v1/practice/relationships/{relationship_id}/resend"): ENROLL_PATIENTS,
 }
 
 

@@ -97,7 +97,7 @@ def granted_rights(kind: RelationshipKind, rights: Iterable[str], preset: str) -
 
 def _check_invitee(invitee: Invitee) -> None:
     missing = [
-        FieldViolation(f"invitee.{name}", "Required.")
+        FieldViolation(name, "Required.")
         for name, value in (
             ("first_name", invitee.first_name),
             ("last_name", invitee.last_name),
@@ -106,7 +106,7 @@ def _check_invitee(invitee: Invitee) -> None:
         if not value.strip()
     ]
     if invitee.email.strip() and "@" not in invitee.email:
-        missing.append(FieldViolation("invitee.email", "Not an email address."))
+        missing.append(FieldViolation("email", "Not an email address."))
     if missing:
         raise InvitationRefused(
             "Give the invitee's first and last name and email address.", violations=missing
@@ -170,7 +170,7 @@ class InvitationUseCases:
             raise AlreadyProxy(
                 "This email is already invited for this patient, or acts for them. Resend "
                 "that invitation instead.",
-                violations=[FieldViolation("invitee.email", "Already invited or active.")],
+                violations=[FieldViolation("email", "Already invited or active.")],
             )
         row = Relationship(
             idempotency_key=request.idempotency_key or None,
@@ -263,7 +263,7 @@ class InvitationUseCases:
         if email.strip().lower() in own - {""}:
             raise InvitationRefused(
                 "This is the patient's own email address: invite someone else.",
-                violations=[FieldViolation("invitee.email", "The patient's own email.")],
+                violations=[FieldViolation("email", "The patient's own email.")],
             )
 
     def _send(self, session: Session, row: Relationship, record: PatientRecord) -> None:

@@ -125,6 +125,11 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
     ]
     self_register(stack, {**INFORMATION, "last_name": MATCH_PROBE_NAME})
     [request] = stack.api.get("/practice/match-requests", headers=staff_a).json()["match_requests"]
+    representative = stack.api.post(
+        f"/practice/patients/{patient['patient_id']}/representatives",
+        headers=staff_a,
+        json={"first_name": "Rep", "last_name": "Probe", "email": "rep.probe@example.com"},
+    ).json()
     secrets_of_a = [
         patient["patient_id"],
         PROBE_NAME,
@@ -132,11 +137,14 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
         *staff_ids,
         request["match_request_id"],
         MATCH_PROBE_NAME,
+        representative["relationship_id"],
+        "rep.probe@example.com",
     ]
     targets = {
         "patient_id": patient["patient_id"],
         "staff_id": staff_ids[0],
         "match_request_id": request["match_request_id"],
+        "relationship_id": representative["relationship_id"],
     }
     before = snapshot(stack, staff_a, patient["patient_id"])
     staff_b = second_practice_admin(stack)
