@@ -160,7 +160,7 @@ class InvitationUseCases:
         if request.inviter_account_id and request.inviter_account_id != record.account_id:
             raise NotTheInviter("You can invite a representative only for your own record.")
         self._check_age(session, request.kind, record)
-        self._check_not_own(record, invitee.email)
+        self._check_not_own(request.kind, record, invitee.email)
         if repository.same_email_open(
             session,
             practice_id=record.practice_id,
@@ -256,8 +256,10 @@ class InvitationUseCases:
                 violations=[FieldViolation("patient_id", "A minor.")],
             )
 
-    def _check_not_own(self, record: PatientRecord, email: str) -> None:
-        own = {record.email.strip().lower()}
+    def _check_not_own(self, kind: RelationshipKind, record: PatientRecord, email: str) -> None:
+        # A child's record often carries a parent's email, so for a guardian only the child's
+        # own account counts.
+        own = {record.email.strip().lower()} if kind == RelationshipKind.REPRESENTATIVE else set()
         if record.account_id:
             own.add(self._accounts.email_of(record.account_id).strip().lower())
         if email.strip().lower() in own - {""}:

@@ -434,3 +434,19 @@ def test_the_relationship_row_keeps_the_invitees_email_for_the_invitation_P1(
             "maria@example.com",
             "2019-05-20",
         )
+
+
+# rule P1
+def test_a_guardian_may_have_the_email_on_the_childs_record_P1(proxy_enrollment, proxy_stub):
+    proxy_enrollment.records["kid"] = Record(date_of_birth="2019-05-20", email=MOM.email)
+    assert invite_guardian(proxy_stub).status == proxy_pb2.RELATIONSHIP_STATUS_INVITED
+
+
+# rule P1
+def test_a_guardian_cannot_be_the_childs_own_account_email_P1(
+    proxy_identity, proxy_enrollment, proxy_stub
+):
+    proxy_enrollment.records["kid"] = Record(date_of_birth="2012-05-20", account_id="teen")
+    proxy_identity.emails["teen"] = MOM.email
+    error = refused(lambda: invite_guardian(proxy_stub))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
