@@ -21,6 +21,7 @@ from gateway.routes import (
     practice,
     practice_settings,
     preferences,
+    proxy_invitations,
     records,
     recovery,
     recovery_username,
@@ -69,6 +70,8 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
     app.include_router(account_security.router)
     app.include_router(audit.practice_router)
     app.include_router(audit.patient_router)
+    app.include_router(proxy_invitations.practice_router)
+    app.include_router(proxy_invitations.patient_router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> Health:

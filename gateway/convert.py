@@ -129,6 +129,7 @@ def relationship(message: proxy_pb2.Relationship) -> schemas.Relationship:
     """A proxy relationship, as it stands today."""
     return schemas.Relationship(
         relationship_id=message.relationship_id,
+        practice_id=message.practice_id,
         patient_id=message.patient_id,
         proxy_account_id=_text(message.proxy_account_id),
         kind=enum_value(proxy_pb2.RelationshipKind, message.kind),

@@ -64,6 +64,10 @@ PRACTICE_ROUTES: Mapping[tuple[str, str], str | None] = {
     ("GET", "/v1/practice/age-policy"): MANAGE_PRACTICE_SETTINGS,
     ("PUT", "/v1/practice/age-policy"): MANAGE_PRACTICE_SETTINGS,
     ("GET", "/v1/practice/reports/age-out"): VIEW_REPORTS,
+    # Inviting a proxy is sending an invitation, as enrolling a patient is (P1, P3, P6).
+    ("POST", "/v1/practice/patients/{patient_id}/guardians"): ENROLL_PATIENTS,
+    ("POST", "/v1/practice/patients/{patient_id}/representatives"): ENROLL_PATIENTS,
+    ("POST", "/v1/practice/relationships/{relationship_id}/resend"): ENROLL_PATIENTS,
 }
 
 

@@ -80,6 +80,18 @@ from gateway.schemas.practice_settings import (
 )
 from gateway.schemas.preferences import PracticePreference, Preferences, PreferenceUpdate
 from gateway.schemas.problems import FieldError, ProblemDocument
+from gateway.schemas.proxy_invitations import (
+    ProxyAccountCodeSent,
+    ProxyAccountComplete,
+    ProxyAccountCreated,
+    ProxyAccountDetails,
+    ProxyInvitationAccept,
+    ProxyInvitationRequest,
+    ProxyInvitationTicket,
+    ProxyInvitationVerify,
+    RelationshipLabel,
+    RepresentativeInvitationRequest,
+)
 from gateway.schemas.records import AccessibleRecord, Records, RecordSummary
 from gateway.schemas.recovery import (
     AddressesToPick,
@@ -244,6 +256,14 @@ __all__ = [
     "PreferenceUpdate",
     "Preferences",
     "ProblemDocument",
+    "ProxyAccountCodeSent",
+    "ProxyAccountComplete",
+    "ProxyAccountCreated",
+    "ProxyAccountDetails",
+    "ProxyInvitationAccept",
+    "ProxyInvitationRequest",
+    "ProxyInvitationTicket",
+    "ProxyInvitationVerify",
     "QuestionAnswers",
     "QuestionResetStart",
     "QuestionsToAnswer",
@@ -261,9 +281,11 @@ __all__ = [
     "Relationship",
     "RelationshipChange",
     "RelationshipKind",
+    "RelationshipLabel",
     "Relationships",
     "RememberedDevice",
     "RememberedDevices",
+    "RepresentativeInvitationRequest",
     "Requirement",
     "ResetLinkCheck",
     "ResetLinkRequest",

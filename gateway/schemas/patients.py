@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -18,8 +18,10 @@ from gateway.schemas.types import (
     Name,
     PatientAction,
     Phone,
+    Preset,
     RelationshipKind,
     RelationshipStatus,
+    Right,
     StreetAddress,
     UnenrollReason,
     ZipCode,
@@ -136,6 +138,7 @@ class Relationship(BaseModel):
     rights it has today (`effective_rights`, after the age rules), and its history."""
 
     relationship_id: str
+    practice_id: str
     patient_id: str
     proxy_account_id: str | None
     kind: RelationshipKind
@@ -168,10 +171,8 @@ class RightsUpdate(_Request):
     billing, forms; levels view or act, act including view) or as a preset (full or view_only),
     not both."""
 
-    rights: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
-        None, max_length=20
-    )
-    preset: Literal["full", "view_only"] | None = None
+    rights: list[Right] | None = Field(None, max_length=20)
+    preset: Preset | None = None
 
 
 class PatientSearch(_Request):

@@ -20,6 +20,9 @@ EnrollmentStatus = Literal[
 BirthSex = Literal["female", "male", "unknown"]
 RelationshipKind = Literal["guardian", "representative"]
 RelationshipStatus = Literal["invited", "active", "revoked", "expired"]
+# An access right, "area:level" (P4); the proxy service names the ones that exist.
+Right = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Preset = Literal["full", "view_only"]
 EnrollNowOutcome = Literal["invitation_sent", "already_pending"]
 CodeChannel = Literal["email", "sms"]
 InvitationState = Literal["open", "superseded", "used", "expired", "locked"]

@@ -203,7 +203,7 @@ class AgeOutNotices:
     def _tell(
         self, session: Session, row: Relationship, record: PatientRecord, day: date, lead: int
     ) -> None:
-        practice = self._patients.practice_contact(row.practice_id)
+        practice = self._patients.practice(row.practice_id)
         shared = {
             "practice_name": practice.name,
             "practice_phone": practice.phone,

@@ -76,6 +76,8 @@ class ProxyInvitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    proxy_relationship: Mapped[Relationship] = relationship(lazy="selectin")
+
 
 class ProxyTicket(Base):
     """A short-lived ticket after the patient was identified, kept as a hash."""
@@ -87,6 +89,11 @@ class ProxyTicket(Base):
     ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The pending account the invitee registered with this ticket (instead of signing in).
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    code_destination_hint: Mapped[str | None] = mapped_column(String(320))
+
+    invitation: Mapped[ProxyInvitation] = relationship(lazy="selectin")
 
 
 class AgePolicyVersion(Base):

@@ -27,6 +27,8 @@ class PatientRecord:
     account_id: str
     date_of_birth: date | None
     first_name: str
+    # For identifying the patient from an invitation (P1, P3) and refusing a self-invitation.
+    zip_code: str = ""
     email: str = ""
 
 
@@ -62,8 +64,19 @@ class Patients:
             patient.account_id,
             date.fromisoformat(born) if born else None,
             patient.demographics.first_name,
+            patient.demographics.zip_code,
             patient.demographics.email,
         )
+
+    def practice(self, practice_id: str) -> PracticeContact:
+        """The practice's name and phone, or enrollment's NOT_FOUND as a domain error."""
+        try:
+            practice = self._stub.GetPractice(
+                enrollment_pb2.GetPracticeRequest(practice_id=practice_id)
+            ).practice
+        except grpc.RpcError as error:
+            raise domain_error_from_rpc(error) from None
+        return PracticeContact(practice.name, practice.contact_phone)
 
     def time_zone(self, practice_id: str) -> str:
         """The practice's IANA time zone, from its enrollment settings."""
@@ -82,13 +95,3 @@ class Patients:
         with self._lock:
             self._zones[practice_id] = (now, zone)
         return zone
-
-    def practice_contact(self, practice_id: str) -> PracticeContact:
-        """The practice's display name and phone, for the messages proxy sends for it."""
-        try:
-            practice = self._stub.GetPractice(
-                enrollment_pb2.GetPracticeRequest(practice_id=practice_id)
-            ).practice
-        except grpc.RpcError as error:
-            raise domain_error_from_rpc(error) from None
-        return PracticeContact(practice.name, practice.contact_phone)

@@ -11,6 +11,7 @@ from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
 from services.common.worker import BackgroundWorker
+from services.proxy.accounts import IdentityAccounts
 from services.proxy.age_outs import AgeOutNotices
 from services.proxy.audit import trail
 from services.proxy.models import OutboxMessage
@@ -37,6 +38,7 @@ def create_server(
         database,
         outbox=outbox,
         patients=patients,
+        accounts=IdentityAccounts(identity),
         keyring=keyring,
         portal_url=shared.portal_url,
     )

@@ -13,7 +13,9 @@ from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.proxy import access, messages, relationships, rights_changes, service
+from services.proxy.accounts import IdentityAccounts
 from services.proxy.age_servicer import AgeRpcs
+from services.proxy.invitation_servicer import InvitationRpcs
 from services.proxy.models import Relationship
 from services.proxy.patients import Patients
 
@@ -22,19 +24,21 @@ def _scope(message: proxy_pb2.Scope) -> rights_changes.Scope:
     return rights_changes.Scope(practice_id=message.practice_id, patient_id=message.patient_id)
 
 
-class ProxyServicer(AgeRpcs, proxy_pb2_grpc.ProxyServiceServicer):
+class ProxyServicer(InvitationRpcs, AgeRpcs, proxy_pb2_grpc.ProxyServiceServicer):
     def __init__(
         self,
         database: Database,
         *,
         outbox: Outbox,
         patients: Patients,
+        accounts: IdentityAccounts,
         keyring: Keyring,
         portal_url: str,
     ) -> None:
         self._database = database
         self._outbox = outbox
         self._patients = patients
+        self._accounts = accounts
         self._keyring = keyring
         self._portal_url = portal_url
 

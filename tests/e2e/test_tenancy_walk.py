@@ -17,7 +17,6 @@ from services.common.clients import connect
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import JANE, staff_session
 from tests.e2e.test_self_registration import INFORMATION, self_register
-from tests.service.proxy_support import Link, add_relationship
 
 pytestmark = pytest.mark.e2e
 
@@ -125,6 +124,11 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
     staff_ids = [member["staff_id"] for member in members]
     self_register(stack, {**INFORMATION, "last_name": MATCH_PROBE_NAME})
     [request] = stack.api.get("/practice/match-requests", headers=staff_a).json()["match_requests"]
+    representative = stack.api.post(
+        f"/practice/patients/{patient['patient_id']}/representatives",
+        headers=staff_a,
+        json={"first_name": "Rep", "last_name": "Probe", "email": "rep.probe@example.com"},
+    ).json()
     secrets_of_a = [
         patient["patient_id"],
         PROBE_NAME,
@@ -132,17 +136,14 @@ def test_no_practice_route_leaks_or_changes_another_practices_data_S3(stack: Sta
         *staff_ids,
         request["match_request_id"],
         MATCH_PROBE_NAME,
-        "guardian-account",
+        representative["relationship_id"],
+        "rep.probe@example.com",
     ]
-    relationship_id = add_relationship(
-        stack.hosts["proxy"],
-        Link(patient["patient_id"], "guardian-account", practice_id=members[0]["practice_id"]),
-    )
     targets = {
         "patient_id": patient["patient_id"],
         "staff_id": staff_ids[0],
         "match_request_id": request["match_request_id"],
-        "relationship_id": relationship_id,
+        "relationship_id": representative["relationship_id"],
     }
     before = snapshot(stack, staff_a, patient["patient_id"])
     staff_b = second_practice_admin(stack)

@@ -98,11 +98,47 @@ class EnrollmentForProxy(_Double, enrollment_pb2_grpc.EnrollmentServiceServicer)
 
 
 class IdentityForProxy(_Double, identity_pb2_grpc.IdentityServiceServicer):
-    """Keeps every account notice proxy asks for."""
+    """Keeps every account notice proxy asks for; answers GetAccount from `emails` (account ID
+    to verified email); registers pending accounts (one per idempotency key, kept in
+    `registered`) whose code is CODE, and activates them with it."""
+
+    CODE = "123456"
 
     def __init__(self) -> None:
         self._arrived = threading.Condition()
+        self.emails: dict[str, str] = {}
+        self.registered: dict[str, identity_pb2.RegisterAccountRequest] = {}
+        self.active: set[str] = set()
         super().__init__(identity_pb2_grpc.add_IdentityServiceServicer_to_server)
+
+    def GetAccount(self, request, context):  # type: ignore[no-untyped-def]
+        if request.account_id not in self.emails:
+            context.abort(grpc.StatusCode.NOT_FOUND, "No such account.")
+        return identity_pb2.GetAccountResponse(
+            account=identity_pb2.Account(
+                account_id=request.account_id, verified_email=self.emails[request.account_id]
+            )
+        )
+
+    def RegisterAccount(self, request, context):  # type: ignore[no-untyped-def]
+        account_id = f"new-{request.idempotency_key}"
+        with self._lock:
+            self.registered.setdefault(account_id, request)
+        return identity_pb2.RegisterAccountResponse(
+            account_id=account_id,
+            code_channel=identity_pb2.VERIFICATION_CHANNEL_EMAIL,
+            code_destination_hint="g***@example.com",
+        )
+
+    def VerifyAccount(self, request, context):  # type: ignore[no-untyped-def]
+        if request.account_id not in self.registered:
+            context.abort(grpc.StatusCode.NOT_FOUND, "No such account.")
+        if request.account_id not in self.active and request.code != self.CODE:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "Wrong code.")
+        self.active.add(request.account_id)
+        return identity_pb2.VerifyAccountResponse(
+            account=identity_pb2.Account(account_id=request.account_id)
+        )
 
     def SendAccountNotice(self, request, context):  # type: ignore[no-untyped-def]
         with self._arrived:
