@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from vestibule.notify.v1 import notify_pb2
 
@@ -188,8 +189,15 @@ class InvitationUseCases:
             proxy_last_name=invitee.last_name.strip()[:100],
             proxy_email=invitee.email.strip()[:320],
         )
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            # The same request, retried at the same moment, committed first: its answer.
+            earlier = repository.relationship_by_key(session, request.idempotency_key)
+            if earlier is None:
+                raise
+            return earlier
         record_change(session, row, "invited", rights=rights)
         self._send(session, row, record)
         trail.record(

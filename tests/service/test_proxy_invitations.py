@@ -4,6 +4,7 @@ created (E10, X2, X3). Enrollment and identity are doubles; notify is the record
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import grpc
@@ -450,3 +451,23 @@ def test_a_guardian_cannot_be_the_childs_own_account_email_P1(
     proxy_identity.emails["teen"] = MOM.email
     error = refused(lambda: invite_guardian(proxy_stub))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# rule P1, E10
+def test_the_same_invitation_sent_twice_at_once_is_one_invitation_P1_E10(
+    proxy, proxy_stub, records, notify
+):
+    answers: list[str] = []
+
+    def send() -> None:
+        answers.append(invite_guardian(proxy_stub, key="same-moment").relationship_id)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 4 and len(set(answers)) == 1
+    with proxy.database.transaction() as session:
+        assert len(session.scalars(select(Relationship)).all()) == 1
+        assert len(session.scalars(select(ProxyInvitation)).all()) == 1
