@@ -207,6 +207,18 @@ def create_proxy_account(
     return schemas.ProxyAccountCodeSent(code_destination_hint=answer.code_destination_hint)
 
 
+@patient_router.post("/proxy-invitations/account/resend-code", **TICKET_STEP)
+def resend_proxy_account_code(
+    body: schemas.ProxyAccountCodeResend, services: Services
+) -> schemas.ProxyAccountCodeSent:
+    """Sends a new verification code to the email of the account being created; the older
+    code stops working."""
+    answer = services.proxy.ResendProxyAccountCode(
+        proxy_pb2.ResendProxyAccountCodeRequest(ticket=body.ticket)
+    )
+    return schemas.ProxyAccountCodeSent(code_destination_hint=answer.code_destination_hint)
+
+
 @patient_router.post("/proxy-invitations/complete", **TICKET_STEP)
 def complete_proxy_account(
     body: schemas.ProxyAccountComplete, services: Services

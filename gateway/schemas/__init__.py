@@ -81,6 +81,7 @@ from gateway.schemas.practice_settings import (
 from gateway.schemas.preferences import PracticePreference, Preferences, PreferenceUpdate
 from gateway.schemas.problems import FieldError, ProblemDocument
 from gateway.schemas.proxy_invitations import (
+    ProxyAccountCodeResend,
     ProxyAccountCodeSent,
     ProxyAccountComplete,
     ProxyAccountCreated,
@@ -256,6 +257,7 @@ __all__ = [
     "PreferenceUpdate",
     "Preferences",
     "ProblemDocument",
+    "ProxyAccountCodeResend",
     "ProxyAccountCodeSent",
     "ProxyAccountComplete",
     "ProxyAccountCreated",

@@ -94,6 +94,12 @@ class ProxyAccountCodeSent(BaseModel):
     code_destination_hint: str
 
 
+class ProxyAccountCodeResend(_Request):
+    """The ticket of the account being created."""
+
+    ticket: Secret
+
+
 class ProxyAccountComplete(_Request):
     """The verification code the invitee received."""
 

@@ -197,6 +197,13 @@ class AcceptanceUseCases:
         self._accounts.verify(account_id=opened.account_id, code=code)
         return opened.account_id, self._link(session, opened, opened.account_id, "")
 
+    def resend_code(self, session: Session, *, ticket: str) -> str:
+        """A new verification code for the account being created with the ticket."""
+        opened = self._open(session, ticket)
+        if not opened.account_id:
+            raise AccountNotCreated()
+        return self._accounts.resend_code(opened.account_id)
+
     def _used(self, session: Session, ticket: str) -> Relationship | None:
         """The relationship a ticket already linked, for a retry."""
         found = repository.ticket_by_hash(session, token_hash(ticket)) if ticket else None

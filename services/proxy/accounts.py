@@ -43,6 +43,16 @@ class IdentityAccounts:
         except grpc.RpcError as error:
             raise domain_error_from_rpc(error) from None
 
+    def resend_code(self, account_id: str) -> str:
+        """A new code for the pending account; answers the hidden email it went to."""
+        try:
+            answer = self._stub.ResendVerificationCode(
+                identity_pb2.ResendVerificationCodeRequest(account_id=account_id)
+            )
+        except grpc.RpcError as error:
+            raise domain_error_from_rpc(error) from None
+        return answer.code_destination_hint
+
     def email_of(self, account_id: str) -> str:
         """The account's verified email, or empty (also for an unknown account)."""
         try:

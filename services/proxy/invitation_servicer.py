@@ -159,3 +159,10 @@ class InvitationRpcs:
             return proxy_pb2.CompleteProxyAccountResponse(
                 account_id=account_id, relationship=self._message(session, row)
             )
+
+    def ResendProxyAccountCode(
+        self, request: proxy_pb2.ResendProxyAccountCodeRequest, context: grpc.ServicerContext
+    ) -> proxy_pb2.ResendProxyAccountCodeResponse:
+        with self._database.transaction() as session:
+            hint = self._acceptance.resend_code(session, ticket=request.ticket)
+            return proxy_pb2.ResendProxyAccountCodeResponse(code_destination_hint=hint)

@@ -140,6 +140,15 @@ class IdentityForProxy(_Double, identity_pb2_grpc.IdentityServiceServicer):
             account=identity_pb2.Account(account_id=request.account_id)
         )
 
+    def ResendVerificationCode(self, request, context):  # type: ignore[no-untyped-def]
+        self._keep(request)
+        if request.account_id not in self.registered or request.account_id in self.active:
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION, "Not pending.")
+        return identity_pb2.ResendVerificationCodeResponse(
+            code_channel=identity_pb2.VERIFICATION_CHANNEL_EMAIL,
+            code_destination_hint="g***@example.com",
+        )
+
     def SendAccountNotice(self, request, context):  # type: ignore[no-untyped-def]
         with self._arrived:
             self._keep(request)

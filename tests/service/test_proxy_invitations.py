@@ -258,6 +258,31 @@ def test_completing_before_creating_the_account_is_refused_P1(stub_and_records, 
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
+# rule P1, N2
+def test_the_new_accounts_code_can_be_sent_again_P1_N2(proxy_identity, stub_and_records, notify):
+    stub = stub_and_records
+    invite_guardian(stub)
+    ticket = verify(stub, token_of(notify.wait_for(1)[0])).ticket
+    resend = proxy_pb2.ResendProxyAccountCodeRequest(ticket=ticket)
+    assert refused(lambda: stub.ResendProxyAccountCode(resend)).code() == (
+        grpc.StatusCode.FAILED_PRECONDITION
+    )  # no account created yet
+    stub.CreateProxyAccount(
+        proxy_pb2.CreateProxyAccountRequest(
+            ticket=ticket,
+            username="maria.lopez",
+            password="a long enough password",
+            email="maria@example.com",
+            first_name="Maria",
+            last_name="Lopez",
+        ),
+        timeout=10,
+    )
+    assert stub.ResendProxyAccountCode(resend).code_destination_hint == "g***@example.com"
+    asked = [r for r in proxy_identity.requests if r.DESCRIPTOR.name.startswith("ResendVerif")]
+    assert [r.account_id for r in asked] == list(proxy_identity.registered)
+
+
 # rule E10
 def test_a_resend_supersedes_the_older_link_E10(stub_and_records, notify):
     stub = stub_and_records
