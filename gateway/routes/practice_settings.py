@@ -1,6 +1,6 @@
-"""The practice's settings route: enrollment settings (enrollment service) and the patients'
-sign-in policy (identity: the second-factor rule and the reset switches), read and changed as
-one document."""
+"""The practice's settings route: enrollment settings (enrollment service), the patients'
+sign-in policy (identity: the second-factor rule and the reset switches) and the age of
+majority (proxy's age policy), read and changed as one document."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2
+from vestibule.proxy.v1 import proxy_pb2
 
 from gateway import convert, schemas
 from gateway.auth import STAFF_PATH, Principal, signed_in_staff
@@ -26,7 +27,9 @@ _SIGNED_IN = problem_responses(401, 403, 404)
 
 
 def _document(
-    settings: enrollment_pb2.PracticeSettings, policy: identity_pb2.PatientSignInPolicy
+    settings: enrollment_pb2.PracticeSettings,
+    policy: identity_pb2.PatientSignInPolicy,
+    ages: proxy_pb2.AgePolicy,
 ) -> schemas.PracticeSettings:
     sign_in = convert.patient_sign_in_policy(policy)
     return schemas.PracticeSettings(
@@ -40,13 +43,19 @@ def _document(
         invitation_lifetime_days=settings.invitation_lifetime_days,
         throttle_max_sends=settings.throttle_max_sends,
         throttle_window_days=settings.throttle_window_days,
-        age_of_majority=settings.age_of_majority,
+        age_of_majority=ages.bands[-1].from_age,
         second_factor=sign_in.second_factor,
         question_reset=sign_in.question_reset,
         account_information_reset=sign_in.account_information_reset,
         updated_at=convert.when(settings, "updated_at"),
         updated_by=settings.updated_by or None,
     )
+
+
+def _ages(services: Clients, practice_id: str) -> proxy_pb2.AgePolicy:
+    return services.proxy.GetAgePolicy(
+        proxy_pb2.GetAgePolicyRequest(practice_id=practice_id)
+    ).policy
 
 
 def _policy(services: Clients, practice_id: str) -> identity_pb2.PatientSignInPolicy:
@@ -62,7 +71,9 @@ def get_settings(staff: Staff, services: Services) -> schemas.PracticeSettings:
     answer = services.enrollment.GetPracticeSettings(
         enrollment_pb2.GetPracticeSettingsRequest(practice_id=staff.practice_id)
     )
-    return _document(answer.settings, _policy(services, staff.practice_id))
+    return _document(
+        answer.settings, _policy(services, staff.practice_id), _ages(services, staff.practice_id)
+    )
 
 
 @router.patch("/settings", responses=_SIGNED_IN)
@@ -71,12 +82,14 @@ def update_settings(
 ) -> schemas.PracticeSettings:
     """Changes the settings given; the others keep their values. Invalid values refuse the
     whole change with a problem naming each field. The enrollment settings are saved first,
-    then the sign-in policy; the change is safe to repeat if the answer is lost."""
+    then the sign-in policy, then the age of majority (the last band of the age policy, P7);
+    the change is safe to repeat if the answer is lost."""
     given = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     rule = given.pop("second_factor", None)
     switches = convert.reset_switches(given)
     given.pop("question_reset", None)
     given.pop("account_information_reset", None)
+    majority = given.pop("age_of_majority", None)
     settings = enrollment_pb2.PracticeSettings(
         **{k: v for k, v in given.items() if k != "auto_invite_hours"}
     )
@@ -101,7 +114,13 @@ def update_settings(
         ).policy
     else:
         policy = _policy(services, staff.practice_id)
-    return _document(answer.settings, policy)
+    if majority is not None:
+        ages = services.proxy.SetAgePolicy(
+            proxy_pb2.SetAgePolicyRequest(practice_id=staff.practice_id, age_of_majority=majority)
+        ).policy
+    else:
+        ages = _ages(services, staff.practice_id)
+    return _document(answer.settings, policy, ages)
 
 
 def _branding(message: notify_pb2.PracticeBranding) -> schemas.Branding:

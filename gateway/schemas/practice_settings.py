@@ -55,7 +55,7 @@ class PracticeSettingsUpdate(_Request):
     invitation_lifetime_days: int | None = None
     throttle_max_sends: int | None = None
     throttle_window_days: int | None = None
-    age_of_majority: int | None = None
+    age_of_majority: int | None = Field(None, ge=14, le=21)
     second_factor: SecondFactor | None = None
     # Whether patients may reset a password with security questions or account information
     # (I8 b, d); knowledge-based, so a practice may turn them off.

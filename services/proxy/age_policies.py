@@ -4,6 +4,7 @@ practice's local date the bands are read on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,11 @@ def policy_of(session: Session, practice_id: str, time_zone: str) -> AgePolicy:
 def local_today(policy: AgePolicy, now: datetime | None = None) -> date:
     """Today in the practice's time zone: a birthday starts at the practice's midnight."""
     return (now or utcnow()).astimezone(ZoneInfo(policy.time_zone)).date()
+
+
+def with_majority(policy: AgePolicy, age: int) -> tuple[AgeBand, ...]:
+    """The policy's bands with the last (no access) band moved to start at `age`."""
+    return (*policy.bands[:-1], replace(policy.bands[-1], from_age=age))
 
 
 def set_policy(

@@ -90,6 +90,14 @@ class AgeRpcs:
         bands = _bands(list(request.bands))
         zone = self._patients.time_zone(practice_id)
         with self._database.transaction() as session:
+            if request.age_of_majority and not request.bands:
+                if not 14 <= request.age_of_majority <= 21:
+                    raise InvalidRequest(
+                        "Choose an age of majority from 14 to 21.",
+                        violations=[FieldViolation("age_of_majority", "From 14 to 21.")],
+                    )
+                current = age_policies.policy_of(session, practice_id, zone)
+                bands = list(age_policies.with_majority(current, request.age_of_majority))
             policy, row = age_policies.set_policy(
                 session, practice_id=practice_id, bands=bands, time_zone=zone
             )

@@ -72,3 +72,17 @@ def test_an_administrator_turns_the_knowledge_based_resets_off_I8(stack: Stack):
     assert changed.json()["question_reset"] is False
     assert changed.json()["account_information_reset"] is True
     assert changed.json()["second_factor"] == "every_sign_in"
+
+
+# rule P7
+def test_the_age_of_majority_in_the_settings_is_the_age_policys_P7(stack: Stack):
+    admin = staff_session(stack)
+    assert stack.api.get("/practice/settings", headers=admin).json()["age_of_majority"] == 18
+    changed = stack.api.patch("/practice/settings", headers=admin, json={"age_of_majority": 19})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["age_of_majority"] == 19
+    policy = stack.api.get("/practice/age-policy", headers=admin).json()
+    assert policy["bands"][-1]["from_age"] == 19 and policy["version"] == 2
+    refused = stack.api.patch("/practice/settings", headers=admin, json={"age_of_majority": 30})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["age_of_majority"]
