@@ -140,3 +140,19 @@ def revoke_own_proxy(
         )
     )
     return convert.relationship(answer.relationship)
+
+
+@router.post("/records/{patient_id}/proxies/{relationship_id}/resend", responses=_ACTING)
+def resend_own_proxy_invitation(
+    relationship_id: str,
+    acting: Annotated[ActingFor, Depends(acting_for(PATIENT_ONLY))],
+    services: Services,
+) -> schemas.Relationship:
+    """Sends your invitation to a representative again; the older link stops working (E10)."""
+    answer = services.proxy.ResendProxyInvitation(
+        proxy_pb2.ResendProxyInvitationRequest(
+            relationship_id=relationship_id,
+            scope=proxy_pb2.Scope(patient_id=acting.patient_id),
+        )
+    )
+    return convert.relationship(answer.relationship)

@@ -134,9 +134,9 @@ def test_a_patient_invites_a_representative_who_then_acts_for_them_P3_E10(stack:
     patient_id = invited.json()["patient_id"]
     first = token_in(stack.wait_for_mail(MARIA["email"], "trusted representative"))
 
-    staff = staff_session(stack)
+    relationship_id = invited.json()["relationship_id"]
     resent = stack.api.post(
-        f"/practice/relationships/{invited.json()['relationship_id']}/resend", headers=staff
+        f"/patient/records/{patient_id}/proxies/{relationship_id}/resend", headers=jane
     )
     assert resent.status_code == 200, resent.text
     token = token_in(stack.wait_for_mail(MARIA["email"], "trusted representative", count=2))
@@ -150,4 +150,17 @@ def test_a_patient_invites_a_representative_who_then_acts_for_them_P3_E10(stack:
         "/patient/sessions", json={"username": "MariaLopez", "password": PASSWORD}
     )
     assert signed_in.status_code == 201, signed_in.text
-    assert bearer(signed_in.json()["session_token"])
+    maria = bearer(signed_in.json()["session_token"])
+    answer_security_questions(stack, maria, password=PASSWORD)
+    records = stack.api.get("/patient/records", headers=maria).json()["records"]
+    assert [(r["patient_id"], r["acting_as"]) for r in records] == [(patient_id, "representative")]
+    acting = stack.api.get(f"/patient/records/{patient_id}", headers=maria)
+    assert acting.status_code == 200, acting.text
+    assert acting.json()["first_name"] == "Jane"
+
+    ended = stack.api.delete(
+        f"/patient/records/{patient_id}/proxies/{relationship_id}", headers=jane
+    )
+    assert ended.status_code == 200 and ended.json()["status"] == "revoked"
+    refused = stack.api.get(f"/patient/records/{patient_id}", headers=maria)
+    assert refused.status_code == 403 and refused.json()["code"] == "PROXY_ACCESS_ENDED"
