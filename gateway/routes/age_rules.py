@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
+import grpc
 from fastapi import APIRouter, Depends, Query
+from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.proxy.v1 import proxy_pb2
 
 from gateway import convert, schemas
@@ -20,7 +22,31 @@ router = APIRouter(prefix=STAFF_PATH, tags=["age rules"])
 Services = Annotated[Clients, Depends(clients)]
 Staff = Annotated[Principal, Depends(signed_in_staff)]
 _SIGNED_IN = problem_responses(401, 403)
-AGE_OUT_COLUMNS = ("relationship_id", "patient_id", "proxy_account_id", "ends_on", "aged_out")
+AGE_OUT_COLUMNS = (
+    "relationship_id",
+    "patient_id",
+    "patient_first_name",
+    "patient_last_name",
+    "proxy_account_id",
+    "guardian_first_name",
+    "guardian_last_name",
+    "ends_on",
+    "aged_out",
+)
+
+
+def _patient_name(services: Clients, practice_id: str, patient_id: str) -> tuple[str | None, ...]:
+    """The dependent's first and last name; (None, None) when enrollment no longer has it."""
+    try:
+        patient = services.enrollment.GetPatient(
+            enrollment_pb2.GetPatientRequest(practice_id=practice_id, patient_id=patient_id)
+        ).patient
+    except grpc.RpcError as error:
+        if error.code() != grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
+            raise
+        return (None, None)
+    facts = patient.demographics
+    return (facts.first_name or None, facts.last_name or None)
 
 
 def _policy(policy: proxy_pb2.AgePolicy) -> schemas.AgePolicy:
@@ -83,13 +109,21 @@ def age_out_report(
     answer = services.proxy.ListAgeOuts(
         proxy_pb2.ListAgeOutsRequest(practice_id=staff.practice_id, within_days=within_days)
     )
+    names = {
+        patient_id: _patient_name(services, staff.practice_id, patient_id)
+        for patient_id in {row.patient_id for row in answer.age_outs}
+    }
     report = schemas.AgeOutReport(
         within_days=within_days,
         age_outs=[
             schemas.AgeOut(
                 relationship_id=row.relationship_id,
                 patient_id=row.patient_id,
+                patient_first_name=names[row.patient_id][0],
+                patient_last_name=names[row.patient_id][1],
                 proxy_account_id=row.proxy_account_id,
+                guardian_first_name=row.guardian_first_name,
+                guardian_last_name=row.guardian_last_name,
                 ends_on=date.fromisoformat(row.ends_on),
                 aged_out=row.aged_out,
             )
@@ -98,7 +132,8 @@ def age_out_report(
     )
     if format == "csv":
         rows = (
-            [getattr(row, name) for name in AGE_OUT_COLUMNS[:4]] + ["yes" if row.aged_out else "no"]
+            [getattr(row, name) or "" for name in AGE_OUT_COLUMNS[:-1]]
+            + ["yes" if row.aged_out else "no"]
             for row in report.age_outs
         )
         return csv_file(  # type: ignore[return-value]

@@ -43,11 +43,16 @@ class AgePolicy(BaseModel):
 
 class AgeOut(BaseModel):
     """A guardian relationship whose access has ended (`aged_out`) or ends on `ends_on`, the
-    dependent's birthday of the age of majority."""
+    dependent's birthday of the age of majority, with the dependent's and the guardian's
+    names (the patient's are null when the record is gone)."""
 
     relationship_id: str
     patient_id: str
+    patient_first_name: str | None
+    patient_last_name: str | None
     proxy_account_id: str
+    guardian_first_name: str
+    guardian_last_name: str
     ends_on: date
     aged_out: bool
 

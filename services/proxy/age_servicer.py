@@ -123,6 +123,8 @@ class AgeRpcs:
                         proxy_account_id=item.relationship.proxy_account_id or "",
                         ends_on=item.ends_on.isoformat(),
                         aged_out=item.aged_out,
+                        guardian_first_name=item.relationship.proxy_first_name,
+                        guardian_last_name=item.relationship.proxy_last_name,
                     )
                     for item in found
                 ]

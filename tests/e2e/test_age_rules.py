@@ -60,13 +60,26 @@ def test_age_out_report_in_json_and_csv_lists_only_the_staff_practice_P7_S3(stac
     staff, practice_id = staff_of_demo_practice(stack)
     today = datetime.now(ZoneInfo("America/Chicago")).date()
     ends = today + timedelta(days=20)
+    born = birthday(ends, -18)
+    kid = stack.api.post(
+        "/practice/patients",
+        headers=staff,
+        json={"first_name": "Sam", "last_name": "Rivera", "date_of_birth": born.isoformat()},
+    ).json()["patient_id"]
     ours = add_relationship(
         stack.hosts["proxy"],
-        Link("kid", "guardian-1", practice_id=practice_id, dependent_born=birthday(ends, -18)),
+        Link(
+            kid,
+            "guardian-1",
+            practice_id=practice_id,
+            dependent_born=born,
+            proxy_first_name="Maria",
+            proxy_last_name="Rivera",
+        ),
     )
     add_relationship(
         stack.hosts["proxy"],
-        Link("theirs", "guardian-2", practice_id="elsewhere", dependent_born=birthday(ends, -18)),
+        Link("theirs", "guardian-2", practice_id="elsewhere", dependent_born=born),
     )
 
     report = stack.api.get("/practice/reports/age-out", headers=staff, params={"within_days": 30})
@@ -76,8 +89,12 @@ def test_age_out_report_in_json_and_csv_lists_only_the_staff_practice_P7_S3(stac
         "age_outs": [
             {
                 "relationship_id": ours,
-                "patient_id": "kid",
+                "patient_id": kid,
+                "patient_first_name": "Sam",
+                "patient_last_name": "Rivera",
                 "proxy_account_id": "guardian-1",
+                "guardian_first_name": "Maria",
+                "guardian_last_name": "Rivera",
                 "ends_on": ends.isoformat(),
                 "aged_out": False,
             }
@@ -91,8 +108,9 @@ def test_age_out_report_in_json_and_csv_lists_only_the_staff_practice_P7_S3(stac
     )
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines() == [
-        "relationship_id,patient_id,proxy_account_id,ends_on,aged_out",
-        f"{ours},kid,guardian-1,{ends.isoformat()},no",
+        "relationship_id,patient_id,patient_first_name,patient_last_name,proxy_account_id,"
+        "guardian_first_name,guardian_last_name,ends_on,aged_out",
+        f"{ours},{kid},Sam,Rivera,guardian-1,Maria,Rivera,{ends.isoformat()},no",
     ]
     too_far = stack.api.get("/practice/reports/age-out", headers=staff, params={"within_days": 400})
     assert too_far.status_code == 422

@@ -190,6 +190,7 @@ class Link:
     dependent_born: date | None = date(2014, 5, 20)
     proxy_email: str | None = None
     proxy_first_name: str = ""
+    proxy_last_name: str = ""
 
 
 def add_relationship(proxy: ServiceHost, link: Link) -> str:
@@ -206,6 +207,7 @@ def add_relationship(proxy: ServiceHost, link: Link) -> str:
             dependent_born=link.dependent_born if link.kind == "guardian" else None,
             proxy_email=link.proxy_email,
             proxy_first_name=link.proxy_first_name,
+            proxy_last_name=link.proxy_last_name,
         )
         session.add(row)
         session.flush()
