@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.proxy.v1 import proxy_pb2
 
+from gateway import convert
 from gateway.auth import Principal, signed_in_account
 from gateway.clients import Clients, clients
 from gateway.problems import Problem
@@ -34,6 +35,9 @@ class ActingFor:
     practice_id: str
     relationship_id: str = ""
     hidden_categories: tuple[str, ...] = ()
+    # As a proxy: "guardian" or "representative", and the rights it has today.
+    kind: str = ""
+    rights: tuple[str, ...] = ()
 
     @property
     def is_self(self) -> bool:
@@ -76,6 +80,8 @@ def acting_for(right: str | None) -> Callable[..., Any]:
             granted.practice_id,
             granted.relationship_id,
             tuple(granted.hidden_categories),
+            convert.enum_value(proxy_pb2.RelationshipKind, granted.kind),
+            tuple(granted.effective_rights),
         )
         with context.bound(replace(context.current(), on_behalf_of=f"patient:{patient_id}")):
             yield acting

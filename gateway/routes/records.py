@@ -73,21 +73,12 @@ def get_record(
             practice_id=acting.practice_id, patient_id=acting.patient_id
         )
     ).patient
-    rights: list[str] | None = None
-    acting_as = "self"
-    if not acting.is_self:
-        shared = services.proxy.ListAccessibleRecords(
-            proxy_pb2.ListAccessibleRecordsRequest(account_id=acting.account_id)
-        ).relationships
-        mine = next(r for r in shared if r.relationship_id == acting.relationship_id)
-        rights = list(mine.effective_rights)
-        acting_as = convert.enum_value(proxy_pb2.RelationshipKind, mine.kind)
     return schemas.RecordSummary(
         patient_id=acting.patient_id,
         practice_id=acting.practice_id,
         first_name=patient.demographics.first_name or None,
-        acting_as=acting_as,  # type: ignore[arg-type]
-        rights=rights,
+        acting_as="self" if acting.is_self else acting.kind,  # type: ignore[arg-type]
+        rights=None if acting.is_self else list(acting.rights),
         hidden_categories=list(acting.hidden_categories),
     )
 

@@ -14,11 +14,11 @@ from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
-from services.proxy import invitation_repository as repository
+from services.proxy import repository
 from services.proxy.accounts import IdentityAccounts
 from services.proxy.audit import trail
 from services.proxy.domain import RelationshipStatus
-from services.proxy.invitation_errors import (
+from services.proxy.errors import (
     AccountNotCreated,
     AlreadyProxy,
     InvitationNotVerified,

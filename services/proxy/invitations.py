@@ -18,8 +18,7 @@ from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
-from services.proxy import age_policies
-from services.proxy import invitation_repository as repository
+from services.proxy import age_policies, repository
 from services.proxy.accounts import IdentityAccounts
 from services.proxy.audit import trail
 from services.proxy.domain import (
@@ -29,7 +28,7 @@ from services.proxy.domain import (
     age_on,
     unknown_rights,
 )
-from services.proxy.invitation_errors import (
+from services.proxy.errors import (
     AgeDoesNotFit,
     AlreadyProxy,
     InvitationRefused,

@@ -15,6 +15,7 @@ from services.common.outbox import Outbox
 from services.proxy import access, messages, relationships, rights_changes, service
 from services.proxy.accounts import IdentityAccounts
 from services.proxy.age_servicer import AgeRpcs
+from services.proxy.domain import RelationshipKind
 from services.proxy.invitation_servicer import InvitationRpcs
 from services.proxy.models import Relationship
 from services.proxy.patients import Patients
@@ -81,6 +82,8 @@ class ProxyServicer(InvitationRpcs, AgeRpcs, proxy_pb2_grpc.ProxyServiceServicer
                 relationship_id=granted.relationship.id,
                 practice_id=granted.relationship.practice_id,
                 hidden_categories=granted.today.hidden_categories,
+                kind=messages.KINDS[RelationshipKind(granted.relationship.kind)],
+                effective_rights=sorted(granted.today.rights),
             )
 
     def ListAccessibleRecords(
