@@ -18,7 +18,7 @@ def main() -> None:
     shared = Settings()  # type: ignore[call-arg]
     gateway_settings = GatewaySettings()
     configure_logging(shared.log_level)
-    telemetry.configure_telemetry("gateway", shared.telemetry_exporter)
+    telemetry.configure_telemetry("gateway", shared)
     app = create_app(shared, gateway_settings)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
     cert_file, key_file = certificate_files(shared, gateway_settings)

@@ -12,7 +12,7 @@ from vestibule.identity.v1 import identity_pb2_grpc
 from vestibule.notify.v1 import notify_pb2_grpc
 from vestibule.proxy.v1 import proxy_pb2_grpc
 
-from services.common.clients import connect
+from services.common.clients import channel_to
 from services.common.migrate import SERVICES
 from services.common.settings import Settings
 
@@ -32,10 +32,7 @@ class Clients:
     @classmethod
     def connect(cls, shared: Settings) -> Clients:
         """Opens a channel to each service named in the shared settings."""
-        channels = {
-            name: connect(shared.address_of(name), default_timeout=shared.rpc_timeout_seconds)
-            for name in SERVICES
-        }
+        channels = {name: channel_to(shared, name) for name in SERVICES}
         return cls(
             identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             enrollment=enrollment_pb2_grpc.EnrollmentServiceStub(channels["enrollment"]),

@@ -11,13 +11,19 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 import time_machine
+from opentelemetry import trace
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy.engine import make_url
 
+from services.common import telemetry
 from services.common.db import utcnow
 from services.common.migrate import upgrade
 from services.common.server import ServiceHost
@@ -95,6 +101,48 @@ def shared_settings(tmp_path: Path, refused_address: str) -> Settings:
         data_dir=tmp_path / "data",
         **{f"{name}_address": refused_address for name in DEFAULT_PORTS},
     )
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """What this test process traced and measured, kept in memory."""
+
+    spans: InMemorySpanExporter
+    metrics: InMemoryMetricReader
+
+    def measured(self, name: str, **attributes: object) -> float:
+        """The metric's value summed over the points whose attributes include `attributes`:
+        a counter's total, a histogram's count of measurements, a gauge's latest values."""
+        found = 0.0
+        data = self.metrics.get_metrics_data()
+        for resource in data.resource_metrics if data else ():
+            for scope in resource.scope_metrics:
+                for metric in scope.metrics:
+                    if metric.name != name:
+                        continue
+                    for point in metric.data.data_points:
+                        if attributes.items() <= dict(point.attributes or {}).items():
+                            found += getattr(point, "count", None) or getattr(point, "value", 0)
+        return found
+
+
+@pytest.fixture(scope="session")
+def telemetry_in_memory() -> Telemetry:
+    """Telemetry set up as in production (instrumentation, redaction), read in memory."""
+    reader = InMemoryMetricReader()
+    quiet = Settings(otlp_endpoint=None, metrics_port=None, telemetry_exporter="none")  # type: ignore[call-arg]
+    telemetry.configure_telemetry("vestibule-tests", quiet, metric_readers=[reader])
+    exporter = InMemorySpanExporter()
+    provider = trace.get_tracer_provider()
+    provider.add_span_processor(SimpleSpanProcessor(telemetry.redacting(exporter)))  # type: ignore[attr-defined]
+    return Telemetry(spans=exporter, metrics=reader)
+
+
+@pytest.fixture
+def spans(telemetry_in_memory: Telemetry) -> InMemorySpanExporter:
+    """The spans this test finishes (earlier ones are cleared)."""
+    telemetry_in_memory.spans.clear()
+    return telemetry_in_memory.spans
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
-from services.common.clients import connect
+from services.common.clients import channel_to
 from services.common.settings import Settings
 
 ADMIN_USER_ID = "admin.lakeside"
@@ -40,13 +40,8 @@ class DemoCredentials:
 
 def seed(shared: Settings) -> DemoCredentials:
     """Creates the demo practice and its administrator once; later runs find them again."""
-    timeout = shared.rpc_timeout_seconds
-    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(
-        connect(shared.enrollment_address, default_timeout=timeout)
-    )
-    identity = identity_pb2_grpc.IdentityServiceStub(
-        connect(shared.identity_address, default_timeout=timeout)
-    )
+    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(channel_to(shared, "enrollment"))
+    identity = identity_pb2_grpc.IdentityServiceStub(channel_to(shared, "identity"))
     practice = enrollment.CreatePractice(
         enrollment_pb2.CreatePracticeRequest(
             idempotency_key="demo-practice",

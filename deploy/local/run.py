@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local import demo
 from deploy.local.mailsink import MailSink
+from services.common.clients import channel_to
 from services.common.migrate import SERVICES, upgrade
 from services.common.settings import ServiceSettings, Settings
 
@@ -32,9 +33,10 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _wait_until_serving(name: str, address: str, process: subprocess.Popen[bytes]) -> None:
+def _wait_until_serving(shared: Settings, name: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
-    with grpc.insecure_channel(address) as channel:
+    address = shared.address_of(name)
+    with channel_to(shared, name) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -90,7 +92,7 @@ def main() -> None:
                 [sys.executable, "-m", f"services.{service}.server"], env=environment
             )
             children.append((service, child))
-            _wait_until_serving(service, shared.address_of(service), child)
+            _wait_until_serving(shared, service, child)
         credentials = demo.seed(shared)
         gateway = subprocess.Popen([sys.executable, "-m", "gateway"], env=environment)
         children.append(("gateway", gateway))

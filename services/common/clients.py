@@ -10,6 +10,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from services.common import context, errors
+from services.common.settings import Settings
+from services.common.tls import MutualTls
 
 
 class _CallDetails(NamedTuple):
@@ -45,10 +47,28 @@ class _ContextAndDeadline(grpc.UnaryUnaryClientInterceptor):
         return continuation(details, request)
 
 
-def connect(address: str, *, default_timeout: float) -> grpc.Channel:
-    """A channel to `address` whose calls carry the current request context and a deadline."""
-    channel = grpc.insecure_channel(address, options=[("grpc.lb_policy_name", "round_robin")])
+def connect(address: str, *, default_timeout: float, tls: MutualTls | None = None) -> grpc.Channel:
+    """A channel to `address` whose calls carry the current request context and a deadline,
+    over mutual TLS when `tls` is given.
+
+    Round robin spreads calls over every address the name resolves to (a headless Service's
+    pods); servers close old connections, so the name is resolved again as replicas change.
+    """
+    options = [("grpc.lb_policy_name", "round_robin")]
+    if tls is None:
+        channel = grpc.insecure_channel(address, options=options)
+    else:
+        channel = grpc.secure_channel(address, tls.channel_credentials(), options=options)
     return grpc.intercept_channel(channel, _ContextAndDeadline(default_timeout))
+
+
+def channel_to(shared: Settings, service: str) -> grpc.Channel:
+    """A channel to another service, by name, as the shared settings configure it."""
+    return connect(
+        shared.address_of(service),
+        default_timeout=shared.rpc_timeout_seconds,
+        tls=shared.mutual_tls(),
+    )
 
 
 _KINDS: dict[grpc.StatusCode, type[errors.DomainError]] = {

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, literal
+import sqlalchemy
+from sqlalchemy import DateTime, Engine, MetaData, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,17 +79,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_database_engine(url: str) -> Engine:
-    """An engine for a SQLite or PostgreSQL URL; a SQLite file's folder is created."""
+    """An engine for a SQLite or PostgreSQL URL; a SQLite file's folder is created.
+
+    It calls `sqlalchemy.create_engine` through the module, so the tracing that telemetry.py
+    wraps around it applies."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = sqlalchemy.create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def insert_if_absent(session: Session, model: type[Any], **values: Any) -> bool:

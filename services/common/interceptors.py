@@ -1,4 +1,5 @@
-"""The one place where domain errors become gRPC status codes, and every call is logged."""
+"""The one place where domain errors become gRPC status codes, and every call is logged and
+measured."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from grpc_status import rpc_status
 from opentelemetry import trace
 
 from services.common import context, errors
+from services.common.metrics import RPC_DURATION
 
 log = logging.getLogger("vestibule.rpc")
 
@@ -96,11 +98,12 @@ class ServiceInterceptor(grpc.ServerInterceptor):
         if handler is None or handler.unary_unary is None:
             return handler
         method = handler_call_details.method
+        rpc_service, _, rpc_method = method.strip("/").partition("/")
         behavior = handler.unary_unary
 
         def serve(request: Any, grpc_context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
-            outcome = "OK"
+            outcome, status_code = "OK", code_pb2.OK
             request_context = context.RequestContext.from_metadata(
                 grpc_context.invocation_metadata() or ()
             )
@@ -108,12 +111,14 @@ class ServiceInterceptor(grpc.ServerInterceptor):
                 try:
                     return behavior(request, grpc_context)
                 except errors.DomainError as error:
-                    outcome = error.reason
-                    grpc_context.abort_with_status(rpc_status.to_status(status_for(error)))
+                    status = status_for(error)
+                    outcome, status_code = error.reason, status.code
+                    grpc_context.abort_with_status(rpc_status.to_status(status))
                 except Exception:
-                    if grpc_context.code() is not None:  # already aborted by the handler
+                    if (aborted := grpc_context.code()) is not None:  # aborted by the handler
+                        outcome, status_code = aborted.name, aborted.value[0]
                         raise
-                    outcome = "INTERNAL"
+                    outcome, status_code = "INTERNAL", code_pb2.INTERNAL
                     trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
                     log.exception(
                         "unexpected error", extra={"rpc": method, "service": self._service}
@@ -124,13 +129,23 @@ class ServiceInterceptor(grpc.ServerInterceptor):
                         f"give support this reference: {trace_id}",
                     )
                 finally:
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    RPC_DURATION.record(
+                        elapsed_ms,
+                        {
+                            "rpc.system": "grpc",
+                            "rpc.service": rpc_service,
+                            "rpc.method": rpc_method,
+                            "rpc.grpc.status_code": status_code,
+                        },
+                    )
                     log.info(
                         "rpc",
                         extra={
                             "service": self._service,
                             "rpc": method,
                             "code": outcome,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                            "duration_ms": round(elapsed_ms, 2),
                         },
                     )
 

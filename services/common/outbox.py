@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 import grpc
 from google.protobuf.message import Message
-from sqlalchemy import Integer, LargeBinary, String, or_, select
+from sqlalchemy import Integer, LargeBinary, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.crypto import Keyring
 from services.common.db import Database, UtcDateTime, new_id, utcnow
+from services.common.metrics import OUTBOX_DELIVERY_FAILURES
 from services.common.worker import BackgroundWorker
 
 log = logging.getLogger("vestibule.outbox")
@@ -84,6 +85,15 @@ class Outbox:
         )
         session.info.setdefault("after_commit", []).append(self.on_enqueue)
 
+    def depth(self, session: Session) -> dict[str, int]:
+        """How many messages wait to be delivered (pending) and were refused for good (dead)."""
+        model = self._model
+        undelivered = select(func.count()).select_from(model).where(model.delivered_at.is_(None))
+        return {
+            "pending": session.scalar(undelivered.where(model.dead_at.is_(None))) or 0,
+            "dead": session.scalar(undelivered.where(model.dead_at.is_not(None))) or 0,
+        }
+
     def relay_worker(self, name: str, database: Database, interval: float) -> BackgroundWorker:
         """The background worker that relays this outbox; it wakes as soon as a transaction
         that enqueued a call commits. The service host starts and stops it."""
@@ -135,6 +145,14 @@ class Outbox:
                 message.last_error = None
                 return
             message.last_error = error.name
+            OUTBOX_DELIVERY_FAILURES.add(
+                1,
+                {
+                    "rpc.method": method,
+                    "rpc.grpc.status_code": error.name,
+                    "retried": error not in PERMANENT_CODES,
+                },
+            )
             if error in PERMANENT_CODES:
                 message.dead_at = utcnow()
                 log.error(

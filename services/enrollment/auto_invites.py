@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.db import Database, utcnow
+from services.common.metrics import INVITATIONS_THROTTLED
 from services.enrollment import domain, repository
 from services.enrollment.audit import record_patient_action
 from services.enrollment.demographics import demographics_of
@@ -111,6 +112,7 @@ class AutoInvites:
             self._skip(session, row, patient, "missing: " + ", ".join(missing))
         elif (allowed_at := throttled_until(session, patient, now)) is not None:
             row.state, row.next_allowed_at = State.THROTTLED, allowed_at
+            INVITATIONS_THROTTLED.add(1, {"trigger": "auto"})
             record_patient_action(
                 session, "enrollment.auto_invite.throttled", patient, outcome="denied"
             )
@@ -121,7 +123,7 @@ class AutoInvites:
         self, session: Session, row: AutoInvitation, patient: Patient, status: domain.Status
     ) -> None:
         try:
-            invitation = self._sender.send(session, patient, f"auto:{row.id}")
+            invitation = self._sender.send(session, patient, f"auto:{row.id}", trigger="auto")
         except InvitationThrottled:  # checked just before under the same lock; kept for safety
             row.state = State.THROTTLED
             return

@@ -11,6 +11,7 @@ from vestibule.notify.v1 import notify_pb2
 
 from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
+from services.common.metrics import INVITATIONS_SENT, INVITATIONS_THROTTLED, count_after_commit
 from services.common.outbox import Outbox
 from services.enrollment import domain, repository
 from services.enrollment.errors import InvitationThrottled
@@ -28,13 +29,15 @@ class InvitationSender:
         self._outbox = outbox
         self._portal_url = portal_url.rstrip("/")
 
-    def send(self, session: Session, patient: Patient, key: str) -> Invitation:
+    def send(self, session: Session, patient: Patient, key: str, *, trigger: str) -> Invitation:
         """A new invitation for a patient (locked by the caller) who has every required field;
         the open ones are superseded (E4), and the message goes out through the outbox in the
-        same transaction. InvitationThrottled when the practice's throttle is reached (E7)."""
+        same transaction. InvitationThrottled when the practice's throttle is reached (E7).
+        `trigger` ("manual" or "auto") labels the invitation metrics."""
         practice = patient.practice
         now = utcnow()
         if (allowed_at := throttled_until(session, patient, now)) is not None:
+            INVITATIONS_THROTTLED.add(1, {"trigger": trigger})
             raise InvitationThrottled(
                 max_sends=practice.throttle_max_sends,
                 window_days=practice.throttle_window_days,
@@ -56,6 +59,7 @@ class InvitationSender:
         )
         session.add(invitation)
         session.flush()
+        count_after_commit(session, INVITATIONS_SENT, trigger=trigger)
         patient.invitation_requested_at = now
         # E8: the message carries the demographics as they are now.
         parameters = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 
 from services.common.audit import audit_key_info
-from services.common.clients import connect
+from services.common.clients import channel_to
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
@@ -35,9 +35,8 @@ def create_server(
     """Builds the enrollment service, bound but not started (port 0 picks a free port)."""
     keyring = shared.keyring()
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
-    timeout = shared.rpc_timeout_seconds
-    notify = connect(shared.notify_address, default_timeout=timeout)
-    identity = connect(shared.identity_address, default_timeout=timeout)
+    notify = channel_to(shared, "notify")
+    identity = channel_to(shared, "identity")
     outbox = Outbox(OutboxMessage, keyring, {"notify": notify, "identity": identity})
     enrollment_settings = enrollment_settings or EnrollmentSettings()
     use_cases = EnrollmentUseCases(
@@ -59,6 +58,8 @@ def create_server(
     )
     return ServiceHost(
         settings,
+        tls=shared.mutual_tls(),
+        outbox_depth=outbox.depth,
         register=lambda server: enrollment_pb2_grpc.add_EnrollmentServiceServicer_to_server(
             servicer, server
         ),

@@ -264,7 +264,7 @@ class EnrollmentUseCases:
                     for name in missing
                 ],
             )
-        return self._invitations.send(session, patient, key)
+        return self._invitations.send(session, patient, key, trigger="manual")
 
 
 @contextmanager

@@ -27,10 +27,11 @@ class Verdict:
 class PasswordHashing:
     """Hashes and verifies passwords (already NFKC-normalized).
 
-    argon2 releases the GIL, so hashes run in the calling gRPC thread. At most one hash per core
-    runs at a time, and at most `max_admitted_hashes` are admitted (running or waiting); beyond
-    that a call is refused at once (HashingBusy), so waiting hashes never hold every server
-    thread while cheap requests queue behind them.
+    argon2 releases the GIL, so hashes run in the calling gRPC thread. At most
+    `concurrent_hashes` (by default one per core) run at a time, and at most
+    `max_admitted_hashes` are admitted (running or waiting); beyond that a call is refused at
+    once (HashingBusy), so waiting hashes never hold every server thread while cheap requests
+    queue behind them.
     """
 
     def __init__(self, settings: IdentitySettings) -> None:
@@ -40,7 +41,7 @@ class PasswordHashing:
             parallelism=settings.argon2_parallelism,
             type=Type.ID,
         )
-        self._slots = threading.BoundedSemaphore(os.cpu_count() or 1)
+        self._slots = threading.BoundedSemaphore(settings.concurrent_hashes or os.cpu_count() or 1)
         self._admitted = threading.BoundedSemaphore(settings.max_admitted_hashes)
         # Verified against when a login is unknown or locked, so the answer takes as long (X3).
         self._dummy_hash = self._hasher.hash(new_token())

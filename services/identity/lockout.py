@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring
 from services.common.db import Database, insert_if_absent, utcnow
+from services.common.metrics import SIGN_IN_FAILURES, SIGN_IN_LOCKS
 from services.common.outbox import Outbox
 from services.identity import notices
 from services.identity.audit import trail
@@ -91,6 +92,10 @@ class Lockout:
         assert row is not None
         pause = self.rule.after_failure(row.failed, row.last_failure_at, now)
         row.failed, row.paused_until, row.last_failure_at = pause.failed, pause.until, now
+        kind = {StaffMember: "staff", Account: "account"}.get(type(principal), "unknown")
+        SIGN_IN_FAILURES.add(1, {"principal": kind})
+        if pause.locked:
+            SIGN_IN_LOCKS.add(1, {"principal": kind})
         if pause.locked and principal is not None:
             self._locked(session, principal, key, now)
         return pause

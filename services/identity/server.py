@@ -5,7 +5,7 @@ from __future__ import annotations
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.common.audit import audit_key_info
-from services.common.clients import connect
+from services.common.clients import channel_to
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
@@ -28,8 +28,8 @@ def create_server(
     identity_settings = identity_settings or IdentitySettings()
     keyring = shared.keyring()
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
-    notify = connect(shared.notify_address, default_timeout=shared.rpc_timeout_seconds)
-    enrollment = connect(shared.enrollment_address, default_timeout=shared.rpc_timeout_seconds)
+    notify = channel_to(shared, "notify")
+    enrollment = channel_to(shared, "enrollment")
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
     servicer = IdentityServicer(
         database,
@@ -42,6 +42,8 @@ def create_server(
     )
     return ServiceHost(
         settings,
+        tls=shared.mutual_tls(),
+        outbox_depth=outbox.depth,
         register=lambda server: identity_pb2_grpc.add_IdentityServiceServicer_to_server(
             servicer, server
         ),

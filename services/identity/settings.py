@@ -26,6 +26,10 @@ class IdentitySettings(BaseSettings):
     # RESOURCE_EXHAUSTED so a burst of sign-ins never holds every server thread (see
     # docs/server-model.md). Keep it well under the server's max_workers.
     max_admitted_hashes: int = Field(8, ge=1)
+    # Hashes that run at once; unset, one per CPU of the machine. In a container set it to the
+    # CPU limit in whole cores: the machine's count can be far higher, and each running hash
+    # holds `argon2_memory_kib` of memory.
+    concurrent_hashes: int | None = Field(None, ge=1)
     account_session_hours: float = Field(12, gt=0)
     staff_session_hours: float = Field(8, gt=0)
     # A session unused this long ends, whatever its absolute lifetime (I10).

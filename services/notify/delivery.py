@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring
 from services.common.db import Database, utcnow
+from services.common.metrics import NOTIFICATION_DELIVERY_FAILURES, NOTIFICATIONS_SENT
 from services.common.outbox import backoff
 from services.common.worker import BackgroundWorker
 from services.notify import repository, undeliverable
@@ -146,12 +147,16 @@ class Delivery:
             extra = {"notification_id": row.id, "attempts": row.attempts}
             if failure is None:
                 row.state, row.sent_at, row.last_error = DeliveryState.SENT, utcnow(), None
+                NOTIFICATIONS_SENT.add(1, {"channel": row.channel})
                 _erase(row)
                 self._audit(session, row, "success")
                 log.info("notification sent", extra=extra)
-            elif gives_up(
+                return
+            last = gives_up(
                 attempts=row.attempts, max_attempts=self._max_attempts, permanent=failure.permanent
-            ):
+            )
+            NOTIFICATION_DELIVERY_FAILURES.add(1, {"channel": row.channel, "last_attempt": last})
+            if last:
                 row.state = DeliveryState.FAILED
                 given_up = f"gave up after {row.attempts} attempts; last: {failure.reason}"
                 row.last_error = failure.reason if failure.permanent else given_up

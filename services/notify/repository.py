@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.notify.domain import DeliveryState
@@ -29,6 +29,13 @@ def due(session: Session, *, now: datetime, limit: int) -> Sequence[Notification
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+
+
+def queue_depth(session: Session) -> dict[str, int]:
+    """How many notifications wait to be sent (N5): notify's outbox depth."""
+    waiting = select(func.count()).select_from(Notification)
+    queued = session.scalar(waiting.where(Notification.state == DeliveryState.QUEUED))
+    return {"pending": queued or 0}
 
 
 def practice_branding(

@@ -8,6 +8,7 @@ from services.common.audit import audit_key_info
 from services.common.db import Database
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.notify import repository
 from services.notify.audit import trail
 from services.notify.delivery import Delivery
 from services.notify.mail import SmtpMailer
@@ -45,6 +46,8 @@ def create_server(
     servicer = NotifyServicer(database, keyring, on_accept=worker.wake)
     return ServiceHost(
         settings,
+        tls=shared.mutual_tls(),
+        outbox_depth=repository.queue_depth,
         register=lambda server: notify_pb2_grpc.add_NotifyServiceServicer_to_server(
             servicer, server
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
 from services.common.audit import audit_key_info
-from services.common.clients import connect
+from services.common.clients import channel_to
 from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
@@ -27,10 +27,9 @@ def create_server(
     proxy_settings = proxy_settings or ProxySettings()
     keyring = shared.keyring()
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
-    timeout = shared.rpc_timeout_seconds
-    notify = connect(shared.notify_address, default_timeout=timeout)
-    identity = connect(shared.identity_address, default_timeout=timeout)
-    enrollment = connect(shared.enrollment_address, default_timeout=timeout)
+    notify = channel_to(shared, "notify")
+    identity = channel_to(shared, "identity")
+    enrollment = channel_to(shared, "enrollment")
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify, "identity": identity})
     patients = Patients(enrollment)
     age_out_notices = AgeOutNotices(database=database, outbox=outbox, patients=patients)
@@ -44,6 +43,8 @@ def create_server(
     )
     return ServiceHost(
         settings,
+        tls=shared.mutual_tls(),
+        outbox_depth=outbox.depth,
         register=lambda server: proxy_pb2_grpc.add_ProxyServiceServicer_to_server(servicer, server),
         service_names=[proxy_pb2.DESCRIPTOR.services_by_name["ProxyService"].full_name],
         database=database,

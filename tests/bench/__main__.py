@@ -7,7 +7,7 @@ import platform
 import sys
 from importlib.metadata import version
 
-from tests.bench import identity, models
+from tests.bench import identity, memory, models
 from tests.bench.load import Latency
 from tests.bench.serve import ADMITTED, CORES, WORKERS, production_identity_settings
 
@@ -101,12 +101,25 @@ def _identity(seconds: float) -> str:
     )
 
 
+def _memory(seconds: float) -> str:
+    _progress("memory of each process, then identity under sign-in load")
+    rows = [
+        [f.name, f"{f.idle_mib:.0f}", f"{f.peak_mib:.0f}", f.note]
+        for f in memory.measure(seconds=seconds)
+    ]
+    header = ["process", "idle MiB", "peak MiB", "while"]
+    return (
+        "(c) Resident memory of each process as deployed (SQLite; production argon2id); the "
+        f"idle peak of identity includes its start-up hash\n{_table(header, rows)}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="hash load per scenario")
     seconds = parser.parse_args().seconds
     machine = _machine()
-    report = [machine, _models(seconds), _identity(seconds)]
+    report = [machine, _models(seconds), _identity(seconds), _memory(seconds)]
     print("\n\n".join(report))
 
 

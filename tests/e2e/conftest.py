@@ -13,18 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 import uvicorn
 from fastapi import FastAPI
-from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from deploy.local.mailsink import MailSink, free_port, read_message
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.tls import ensure_self_signed
-from services.common import telemetry
 from services.common.server import ServiceHost
 from services.common.settings import Settings
 from services.enrollment.server import create_server as enrollment_server
@@ -79,24 +76,29 @@ def text_of(message: EmailMessage) -> str:
 
 
 @pytest.fixture(scope="session")
-def span_exporter() -> InMemorySpanExporter:
-    """Traces of everything the end-to-end tests do, kept in memory (tracing as in production)."""
-    telemetry.configure_telemetry("vestibule-e2e")
-    exporter = InMemorySpanExporter()
-    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
-    return exporter
+def mutual_tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A certificate for 127.0.0.1 and the CA that signed it: the whole stack runs with mutual
+    TLS between the gateway and the services, as in production."""
+    folder = tmp_path_factory.mktemp("mtls")
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    files = {
+        "tls_cert_file": folder / "tls.crt",
+        "tls_key_file": folder / "tls.key",
+        "tls_ca_file": folder / "ca.crt",
+    }
+    issued.cert_chain_pems[0].write_to_path(str(files["tls_cert_file"]))
+    issued.private_key_pem.write_to_path(str(files["tls_key_file"]))
+    ca.cert_pem.write_to_path(str(files["tls_ca_file"]))
+    return files
 
 
 @pytest.fixture
-def spans(span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
-    span_exporter.clear()
-    return span_exporter
-
-
-@pytest.fixture
-def stack(start_service, shared_settings, tmp_path: Path, spans) -> Iterator[Stack]:
+def stack(
+    start_service, shared_settings, tmp_path: Path, spans, mutual_tls_files
+) -> Iterator[Stack]:
     mail = MailSink(tmp_path / "mail", port=0).start()
-    shared = shared_settings
+    shared = shared_settings.model_copy(update=mutual_tls_files)
     notify = start_service(
         "notify",
         lambda s, sh: notify_server(

@@ -12,7 +12,7 @@ from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from deploy.local import demo
 from gateway.permissions import PRACTICE_ROUTES
-from services.common.clients import connect
+from services.common.clients import channel_to
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e
@@ -21,9 +21,7 @@ PASSWORD = "permission-probe-pass-2026"
 
 
 def signed_in_staff(stack: Stack, practice_id: str, permissions: list[str]) -> dict[str, str]:
-    identity = identity_pb2_grpc.IdentityServiceStub(
-        connect(stack.shared.identity_address, default_timeout=5)
-    )
+    identity = identity_pb2_grpc.IdentityServiceStub(channel_to(stack.shared, "identity"))
     user_id = f"probe.{uuid.uuid4().hex[:10]}"
     identity.CreateStaffMember(
         identity_pb2.CreateStaffMemberRequest(
@@ -51,9 +49,7 @@ def test_each_practice_route_is_refused_without_its_permission_and_allowed_with_
 ):
     demo.seed(stack.shared)  # the demo practice signs staff in without a second factor
     practice_id = (
-        enrollment_pb2_grpc.EnrollmentServiceStub(
-            connect(stack.shared.enrollment_address, default_timeout=5)
-        )
+        enrollment_pb2_grpc.EnrollmentServiceStub(channel_to(stack.shared, "enrollment"))
         .CreatePractice(
             enrollment_pb2.CreatePracticeRequest(idempotency_key="demo-practice", name="Lakeside")
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 
-from services.common.clients import connect
+from services.common.clients import channel_to
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import EMAIL, JANE, PASSWORD, code_in, staff_session
 
@@ -17,9 +17,7 @@ INFORMATION = {k: JANE[k] for k in ("first_name", "last_name", "date_of_birth", 
 
 def demo_practice_id(stack: Stack) -> str:
     """The demo practice's ID, as the logon page of its portal would know it."""
-    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(
-        connect(stack.shared.enrollment_address, default_timeout=5)
-    )
+    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(channel_to(stack.shared, "enrollment"))
     request = enrollment_pb2.CreatePracticeRequest(idempotency_key="demo-practice", name="-")
     return enrollment.CreatePractice(request).practice.practice_id
 

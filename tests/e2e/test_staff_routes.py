@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qs, urlparse
 
-import grpc
 import pyotp
 import pytest
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
+from services.common.clients import channel_to
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import staff_session
 
@@ -132,7 +132,7 @@ def test_permissions_change_and_deactivation_end_the_staff_session_S1(stack: Sta
 # rule S3
 def test_another_practice_staff_member_is_not_found_through_the_gateway_S3(stack: Stack):
     admin = staff_session(stack)
-    with grpc.insecure_channel(stack.shared.identity_address) as channel:
+    with channel_to(stack.shared, "identity") as channel:
         other = (
             identity_pb2_grpc.IdentityServiceStub(channel)
             .CreateStaffMember(

@@ -13,7 +13,7 @@ from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from deploy.local import demo
-from services.common.clients import connect
+from services.common.clients import channel_to
 from tests.e2e.conftest import Stack
 from tests.e2e.test_enrollment_journey import JANE, staff_session
 from tests.e2e.test_self_registration import INFORMATION, self_register
@@ -31,13 +31,8 @@ ALLOWED_ANSWERS = {400, 404, 422, 429}
 
 def second_practice_admin(stack: Stack) -> dict[str, str]:
     """A practice B and its administrator, with every permission, signed in."""
-    timeout = stack.shared.rpc_timeout_seconds
-    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(
-        connect(stack.shared.enrollment_address, default_timeout=timeout)
-    )
-    identity = identity_pb2_grpc.IdentityServiceStub(
-        connect(stack.shared.identity_address, default_timeout=timeout)
-    )
+    enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(channel_to(stack.shared, "enrollment"))
+    identity = identity_pb2_grpc.IdentityServiceStub(channel_to(stack.shared, "identity"))
     practice = enrollment.CreatePractice(
         enrollment_pb2.CreatePracticeRequest(
             idempotency_key=uuid.uuid4().hex, name="Hillside Pediatrics", time_zone="UTC"
