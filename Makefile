@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROTOS := $(shell find protos -name '*.proto')
 export PYTHONPATH := $(CURDIR)/gen:$(CURDIR)
 
-.PHONY: install generate migrate run sent test lint bench clean
+.PHONY: install generate migrate run sent test lint deploy-check bench clean lock images
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -43,8 +43,27 @@ lint: generate
 	$(BIN)/ruff check services gateway deploy tests
 	$(BIN)/buf lint
 
+# The Kubernetes manifests and the collector config, rendered and checked offline (deploy/check.py).
+deploy-check: install
+	$(BIN)/python -m deploy.check
+
 bench: generate
 	$(BIN)/python -m tests.bench
+
+# The images' locks, with hashes, from pyproject.toml (tests/unit/test_image.py fails when they
+# drift): the runtime dependencies, and the build stage's tools held to the same grpcio and
+# protobuf. Versions already locked are kept unless pyproject.toml moves them.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
+		-o requirements/runtime.lock
+	$(BIN)/uv pip compile --group pyproject.toml:image-build -c requirements/runtime.lock \
+		--universal --generate-hashes --python-version 3.11 -o requirements/image-build.lock
+
+# One image per process from the one Dockerfile (needs a Docker engine).
+images:
+	for target in identity enrollment proxy notify gateway; do \
+		docker build --target $$target -t vestibule/$$target . || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) gen .pytest_cache
