@@ -30,6 +30,7 @@ from services.common.db import UtcDateTime, new_id, utcnow
 
 GENESIS = "0" * 64
 AUDIT_KEY = "audit_key"
+AUDIT_KEYS = "audit_keys"
 OUTCOMES = ("success", "denied", "failed")
 
 
@@ -66,9 +67,10 @@ def head_row() -> dict[str, object]:
     return {"id": 1, "sequence": 0, "hash": GENESIS}
 
 
-def audit_key_info(keyring: Keyring) -> dict[str, bytes]:
-    """Session info that gives every transaction the key the chain is hashed with."""
-    return {AUDIT_KEY: keyring.audit_key}
+def audit_key_info(keyring: Keyring) -> dict[str, object]:
+    """Session info that gives every transaction the key the chain is hashed with, and the
+    earlier keys (newest first) that older records were hashed with."""
+    return {AUDIT_KEY: keyring.audit_key, AUDIT_KEYS: keyring.audit_keys}
 
 
 def _fields(row: AuditRecordColumns) -> bytes:
@@ -172,7 +174,10 @@ class AuditTrail:
         head = session.get(self.head_model, 1)
         if head is None:
             return Verdict(False, 0, 1, "the chain head is missing")
-        key, previous, expected = _key(session), GENESIS, 1
+        # Oldest key first: the chain may move on to a newer key once, never back, so a key
+        # retired by a rotation cannot sign a record made after it.
+        keys = list(reversed(session.info.get(AUDIT_KEYS) or (_key(session),)))
+        previous, expected = GENESIS, 1
         rows = session.scalars(
             select(self.record_model)
             .where(self.record_model.sequence <= head.sequence)
@@ -181,10 +186,19 @@ class AuditTrail:
         for row in rows:
             if row.sequence != expected:
                 return Verdict(False, expected - 1, expected, f"record {expected} is missing")
-            if not hmac.compare_digest(chain_hash(key, previous, row), row.hash):
+            signer = next(
+                (
+                    n
+                    for n, key in enumerate(keys)
+                    if hmac.compare_digest(chain_hash(key, previous, row), row.hash)
+                ),
+                None,
+            )
+            if signer is None:
                 return Verdict(
                     False, expected - 1, row.sequence, f"record {row.sequence} was altered"
                 )
+            keys = keys[signer:]
             previous, expected = row.hash, expected + 1
         checked = expected - 1
         if checked != head.sequence or previous != head.hash:

@@ -22,14 +22,22 @@ DEFAULT_PORTS = {"identity": 50051, "enrollment": 50052, "proxy": 50053, "notify
 class Settings(BaseSettings):
     """What every service and the gateway share (environment variables `VESTIBULE_*`)."""
 
+    # Errors name the setting, never its value: a model-level error would otherwise quote every
+    # input, the secret keys included.
     model_config = SettingsConfigDict(
-        env_prefix="VESTIBULE_", frozen=True, extra="ignore", populate_by_name=True
+        env_prefix="VESTIBULE_",
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
     data_dir: Path = Path(".data")
     # At least 32 characters; seals outbox payloads and keys code hashes. Required by every
     # service (see `keyring()`), not by migrations.
     secret_key: SecretStr | None = None
+    # During a rotation: the keys before `secret_key`, newest first, comma-separated.
+    secret_key_previous: SecretStr | None = None
     log_level: str = "INFO"
     # "console" prints spans to standard output, for debugging on one machine.
     telemetry_exporter: str = Field("none", pattern="^(none|console)$")
@@ -58,7 +66,17 @@ class Settings(BaseSettings):
     def _secret_long_enough(self) -> Settings:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError(f"VESTIBULE_SECRET_KEY is too short. {_MAKE_A_KEY}")
+        if any(len(key) < 32 for key in self._previous_keys()):
+            raise ValueError(
+                "VESTIBULE_SECRET_KEY_PREVIOUS holds a key shorter than 32 characters; it lists "
+                "the earlier VESTIBULE_SECRET_KEY values, newest first, separated by commas."
+            )
         return self
+
+    def _previous_keys(self) -> list[str]:
+        if self.secret_key_previous is None:
+            return []
+        return [key.strip() for key in self.secret_key_previous.get_secret_value().split(",")]
 
     @model_validator(mode="after")
     def _tls_all_or_none(self) -> Settings:
@@ -82,7 +100,7 @@ class Settings(BaseSettings):
         """The keys derived from the secret key; fails fast when it is not set."""
         if self.secret_key is None:
             raise ValueError(f"VESTIBULE_SECRET_KEY is not set. {_MAKE_A_KEY}")
-        return Keyring(self.secret_key.get_secret_value())
+        return Keyring(self.secret_key.get_secret_value(), self._previous_keys())
 
     def address_of(self, service: str) -> str:
         """The gRPC target of another service, by name."""

@@ -1,5 +1,6 @@
 """One HTTP request through the gateway is one trace: the gateway's span, the spans of every
-service it calls (context carried in gRPC metadata, over mutual TLS) and their database spans."""
+service it calls (context carried in gRPC metadata, over mutual TLS) and their database spans;
+and it is measured by its route template, never its concrete path."""
 
 from __future__ import annotations
 
@@ -82,3 +83,12 @@ def test_each_called_service_adds_its_database_spans_to_the_trace(stack: Stack, 
         "vestibule.enrollment.v1.EnrollmentService",
         "vestibule.proxy.v1.ProxyService",
     }
+
+
+def test_the_gateway_measures_each_request_by_its_route_template(
+    stack: Stack, spans, telemetry_in_memory
+):
+    route = {"http.target": FAMILY_ROUTE, "http.method": "GET", "http.status_code": 200}
+    before = telemetry_in_memory.measured("http.server.duration", **route)
+    _family_view_spans(stack, spans)
+    assert telemetry_in_memory.measured("http.server.duration", **route) == before + 1

@@ -10,9 +10,11 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent import futures
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import grpc
+import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import (
@@ -105,8 +107,10 @@ def _wait_until_serving(address: str) -> None:
                 time.sleep(0.1)
 
 
-def test_a_service_exports_its_spans_and_metrics_over_otlp(receiver, tmp_path):
-    endpoint, received = receiver
+@contextmanager
+def _notify_process(tmp_path, **environment: str) -> Iterator[grpc.Channel]:
+    """`python -m services.notify.server` as deployed, on a migrated SQLite file; yields a
+    channel to it and stops it with SIGTERM (its exporters flush as it stops)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -114,7 +118,7 @@ def test_a_service_exports_its_spans_and_metrics_over_otlp(receiver, tmp_path):
         "VESTIBULE_DATA_DIR": str(tmp_path),
         "VESTIBULE_SECRET_KEY": TEST_SECRET_KEY,
         "VESTIBULE_NOTIFY_PORT": str(port),
-        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        **environment,
     }
     subprocess.run(
         [sys.executable, "-m", "services.common.migrate", "notify"],
@@ -128,15 +132,39 @@ def test_a_service_exports_its_spans_and_metrics_over_otlp(receiver, tmp_path):
     try:
         _wait_until_serving(f"127.0.0.1:{port}")
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            notify_pb2_grpc.NotifyServiceStub(channel).GetCommunicationPreferences(
-                notify_pb2.GetCommunicationPreferencesRequest(account_id="account-1"), timeout=5
-            )
+            yield channel
     finally:
-        process.send_signal(signal.SIGTERM)  # exporters flush as the process stops
+        process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def _get_preferences(channel: grpc.Channel) -> None:
+    notify_pb2_grpc.NotifyServiceStub(channel).GetCommunicationPreferences(
+        notify_pb2.GetCommunicationPreferencesRequest(account_id="account-1"), timeout=5
+    )
+
+
+def test_a_service_exports_its_spans_and_metrics_over_otlp(receiver, tmp_path):
+    endpoint, received = receiver
+    with _notify_process(tmp_path, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint) as channel:
+        _get_preferences(channel)
     assert "/vestibule.notify.v1.NotifyService/GetCommunicationPreferences" in received.span_names()
     assert received.service_names() == {"notify"}
     assert "rpc.server.duration" in received.metric_names()
+
+
+def test_a_service_serves_its_metrics_to_prometheus_when_a_port_is_set(tmp_path):
+    port = free_port()
+    with _notify_process(tmp_path, VESTIBULE_METRICS_PORT=str(port)) as channel:
+        _get_preferences(channel)
+        scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    calls = [
+        line
+        for line in scraped.splitlines()
+        if line.startswith("rpc_server_duration_milliseconds_count")
+        and 'rpc_method="GetCommunicationPreferences"' in line
+    ]
+    assert calls and float(calls[0].rsplit(" ", 1)[1]) == 1
 
 
 def test_without_an_endpoint_nothing_is_exported():
