@@ -25,6 +25,27 @@ class IdentityResult:
     loaded: dict[str, Latency]
 
 
+def staff_sign_in(
+    stub: identity_pb2_grpc.IdentityServiceStub, user_id: str
+) -> identity_pb2.StaffSignInRequest:
+    """Adds a staff member with PASSWORD; returns the request that signs them in."""
+    stub.CreateStaffMember(
+        identity_pb2.CreateStaffMemberRequest(
+            idempotency_key=uuid.uuid4().hex,
+            practice_id="bench-practice",
+            user_id=user_id,
+            password=PASSWORD,
+            first_name="Bench",
+            last_name="Desk",
+            permissions=["view_patients"],
+        ),
+        timeout=CALL_TIMEOUT,
+    )
+    return identity_pb2.StaffSignInRequest(
+        user_id=user_id.lower(), password=PASSWORD, device_label="bench"
+    )
+
+
 def measure(
     *, clients: int, seconds: float, warmup: float = 1.0, idle_seconds: float = 2.0
 ) -> IdentityResult:
@@ -37,21 +58,7 @@ def measure(
     ):
         loader = identity_pb2_grpc.IdentityServiceStub(load_channel)
         prober = identity_pb2_grpc.IdentityServiceStub(probe_channel)
-        prober.CreateStaffMember(
-            identity_pb2.CreateStaffMemberRequest(
-                idempotency_key=uuid.uuid4().hex,
-                practice_id="bench-practice",
-                user_id=USER_ID,
-                password=PASSWORD,
-                first_name="Bench",
-                last_name="Desk",
-                permissions=["view_patients"],
-            ),
-            timeout=CALL_TIMEOUT,
-        )
-        sign_in = identity_pb2.StaffSignInRequest(
-            user_id=USER_ID.lower(), password=PASSWORD, device_label="bench"
-        )
+        sign_in = staff_sign_in(prober, USER_ID)
         token = prober.StaffSignIn(sign_in, timeout=CALL_TIMEOUT).session_token
         resolve = identity_pb2.ResolveSessionRequest(session_token=token)
         check = identity_pb2.CheckPasswordRequest(password=PASSWORD, username=USER_ID)

@@ -19,14 +19,14 @@ from pathlib import Path
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.identity.v1 import identity_pb2_grpc
 
 from deploy.local.mailsink import free_port
+from tests.bench.identity import staff_sign_in
 from tests.bench.load import Load, channel
 
 SERVICES = ("identity", "enrollment", "proxy", "notify")
 START_SECONDS = 30.0
-PASSWORD = "Blue-Otter-Sings-42"
 
 
 @dataclass(frozen=True)
@@ -99,22 +99,7 @@ def _identity_under_load(concurrent: int, clients: int, seconds: float) -> Footp
     ):
         idle = _status_mib(pid, "VmRSS")
         stub = identity_pb2_grpc.IdentityServiceStub(opened)
-        user_id = f"bench{uuid.uuid4().hex[:8]}"
-        stub.CreateStaffMember(
-            identity_pb2.CreateStaffMemberRequest(
-                idempotency_key=uuid.uuid4().hex,
-                practice_id="bench-practice",
-                user_id=user_id,
-                password=PASSWORD,
-                first_name="Bench",
-                last_name="Desk",
-                permissions=["view_patients"],
-            ),
-            timeout=60,
-        )
-        sign_in = identity_pb2.StaffSignInRequest(
-            user_id=user_id, password=PASSWORD, device_label="bench"
-        )
+        sign_in = staff_sign_in(stub, f"bench{uuid.uuid4().hex[:8]}")
         with Load(lambda: stub.StaffSignIn(sign_in, timeout=60), clients):
             time.sleep(seconds)
         peak = _status_mib(pid, "VmHWM")
