@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import time_machine
+import trustme
 from opentelemetry import trace
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -101,6 +102,22 @@ def shared_settings(tmp_path: Path, refused_address: str) -> Settings:
         data_dir=tmp_path / "data",
         **{f"{name}_address": refused_address for name in DEFAULT_PORTS},
     )
+
+
+def issue_tls_files(ca: trustme.CA, folder: Path) -> dict[str, Path]:
+    """A certificate for 127.0.0.1 from `ca`, its key and the CA, written to `folder`; keyed
+    by the shared settings' TLS field names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    files = {
+        "tls_cert_file": folder / "tls.crt",
+        "tls_key_file": folder / "tls.key",
+        "tls_ca_file": folder / "ca.crt",
+    }
+    issued.cert_chain_pems[0].write_to_path(str(files["tls_cert_file"]))
+    issued.private_key_pem.write_to_path(str(files["tls_key_file"]))
+    ca.cert_pem.write_to_path(str(files["tls_ca_file"]))
+    return files
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,9 @@ def metric_readers_for(settings: Settings) -> list[MetricReader]:
     return readers
 
 
-# Attributes that hold a URL: their query string is dropped whatever it holds.
-_URL_ATTRIBUTES = frozenset({"http.url", "http.target", "url.full", "url.query"})
+# Attributes that hold a URL: their query string is dropped whatever it holds (and the
+# query's own attribute, `url.query`, is dropped whole).
+_URL_ATTRIBUTES = frozenset({"http.url", "http.target", "url.full"})
 
 
 def _clean(attributes: Any) -> dict[str, Any]:

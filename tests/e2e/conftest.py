@@ -30,6 +30,7 @@ from services.identity.settings import IdentitySettings
 from services.notify.server import create_server as notify_server
 from services.notify.settings import NotifySettings
 from services.proxy.server import create_server as proxy_server
+from tests.conftest import issue_tls_files
 
 # Cheap argon2 parameters: the production ones are exercised by the identity tests' rehash
 # check and measured by `make bench`.
@@ -79,18 +80,7 @@ def text_of(message: EmailMessage) -> str:
 def mutual_tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A certificate for 127.0.0.1 and the CA that signed it: the whole stack runs with mutual
     TLS between the gateway and the services, as in production."""
-    folder = tmp_path_factory.mktemp("mtls")
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1", "localhost")
-    files = {
-        "tls_cert_file": folder / "tls.crt",
-        "tls_key_file": folder / "tls.key",
-        "tls_ca_file": folder / "ca.crt",
-    }
-    issued.cert_chain_pems[0].write_to_path(str(files["tls_cert_file"]))
-    issued.private_key_pem.write_to_path(str(files["tls_key_file"]))
-    ca.cert_pem.write_to_path(str(files["tls_ca_file"]))
-    return files
+    return issue_tls_files(trustme.CA(), tmp_path_factory.mktemp("mtls"))
 
 
 @pytest.fixture

@@ -18,20 +18,19 @@ from services.common.settings import Settings
 from services.common.tls import MutualTls
 from services.notify.server import create_server
 from services.notify.settings import NotifySettings
+from tests.conftest import issue_tls_files
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 # Transport security does not depend on the database.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
-def _write(ca: trustme.CA, folder: Path) -> MutualTls:
-    folder.mkdir()
-    issued = ca.issue_cert("127.0.0.1", "localhost")
-    issued.cert_chain_pems[0].write_to_path(str(folder / "tls.crt"))
-    issued.private_key_pem.write_to_path(str(folder / "tls.key"))
-    ca.cert_pem.write_to_path(str(folder / "ca.crt"))
+def _client(ca: trustme.CA, folder: Path) -> MutualTls:
+    files = issue_tls_files(ca, folder)
     return MutualTls.read(
-        certificate=folder / "tls.crt", private_key=folder / "tls.key", ca=folder / "ca.crt"
+        certificate=files["tls_cert_file"],
+        private_key=files["tls_key_file"],
+        ca=files["tls_ca_file"],
     )
 
 
@@ -43,15 +42,7 @@ def ca() -> trustme.CA:
 @pytest.fixture
 def shared_settings(shared_settings: Settings, ca: trustme.CA, tmp_path: Path) -> Settings:
     """The shared settings with this process's certificate from `ca`, as in production."""
-    folder = tmp_path / "server-tls"
-    _write(ca, folder)
-    return shared_settings.model_copy(
-        update={
-            "tls_cert_file": folder / "tls.crt",
-            "tls_key_file": folder / "tls.key",
-            "tls_ca_file": folder / "ca.crt",
-        }
-    )
+    return shared_settings.model_copy(update=issue_tls_files(ca, tmp_path / "server-tls"))
 
 
 @pytest.fixture
@@ -69,7 +60,7 @@ def _health(channel: grpc.Channel) -> int:
 
 # rule X1
 def test_a_client_with_a_certificate_from_the_ca_is_served_X1(notify, ca, tmp_path):
-    client = _write(ca, tmp_path / "client-tls")
+    client = _client(ca, tmp_path / "client-tls")
     with connect(notify.address, default_timeout=5, tls=client) as channel:
         stub = notify_pb2_grpc.NotifyServiceStub(channel)
         answer = stub.GetCommunicationPreferences(
@@ -91,7 +82,7 @@ def test_a_client_without_a_certificate_is_refused_X1(notify, ca):
 
 # rule X1
 def test_a_client_with_a_certificate_from_another_ca_is_refused_X1(notify, ca, tmp_path):
-    stranger = _write(trustme.CA(), tmp_path / "stranger-tls")
+    stranger = _client(trustme.CA(), tmp_path / "stranger-tls")
     # It trusts the server's CA, so only its own certificate can be at fault.
     credentials = grpc.ssl_channel_credentials(
         root_certificates=ca.cert_pem.bytes(),
