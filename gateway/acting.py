@@ -44,6 +44,19 @@ class ActingFor:
         return not self.relationship_id
 
 
+def record_unenrolled(practice: enrollment_pb2.Practice) -> Problem:
+    """The answer to an account acting for its own record while the practice has it
+    unenrolled (E13): the practice, named with its phone, is who restores access."""
+    call = f" at {practice.contact_phone}" if practice.contact_phone else ""
+    return Problem(
+        403,
+        "RECORD_UNENROLLED",
+        f"{practice.name} has unenrolled you from its patient portal, so this record is closed "
+        f"to you. To have your access restored, contact {practice.name}{call}.",
+        metadata={"practice_name": practice.name, "practice_phone": practice.contact_phone},
+    )
+
+
 def acting_for(right: str | None) -> Callable[..., Any]:
     """A dependency: the record in the path, if the account may do `right` on it (None: only
     the patient themself); 403 otherwise, with the proxy service's reason."""
@@ -57,9 +70,12 @@ def acting_for(right: str | None) -> Callable[..., Any]:
             services.enrollment.ListAccountEnrollments,
             enrollment_pb2.ListAccountEnrollmentsRequest(account_id=account.principal_id),
         )
-        mine = {e.patient_id: e.practice.practice_id for e in own.enrollments}
+        mine = {e.patient_id: e for e in own.enrollments}
         if patient_id in mine:
-            yield ActingFor(account.principal_id, patient_id, mine[patient_id])
+            record = mine[patient_id]
+            if record.access_suspended:
+                raise record_unenrolled(record.practice)
+            yield ActingFor(account.principal_id, patient_id, record.practice.practice_id)
             return
         if right is PATIENT_ONLY:
             raise Problem(

@@ -11,6 +11,7 @@ from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.proxy.v1 import proxy_pb2
 
 from gateway import convert, schemas
+from gateway.acting import record_unenrolled
 from gateway.auth import PATIENT_PATH, STAFF_PATH, Principal, signed_in_account, signed_in_staff
 from gateway.clients import Clients, clients
 from gateway.problems import Problem
@@ -133,6 +134,8 @@ def invite_representative(
             errors=[schemas.FieldError(field="practice_id", detail="Required.")],
         )
     record = records[0]
+    if record.access_suspended:
+        raise record_unenrolled(record.practice)
     answer = services.proxy.InviteRepresentative(
         proxy_pb2.InviteRepresentativeRequest(
             idempotency_key=f"account:{account.principal_id}:{key}",

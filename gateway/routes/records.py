@@ -28,7 +28,7 @@ _ACTING = problem_responses(401, 403)
 def list_records(account: Account, services: Services) -> schemas.Records:
     """The records this account may act for (P5): its own first, then every record shared with
     it and the rights it has there today. Choose one and use its `patient_id` in the
-    `/records/{patient_id}` routes."""
+    `/records/{patient_id}` routes. A record its practice unenrolled is not listed (E13)."""
     own = services.enrollment.ListAccountEnrollments(
         enrollment_pb2.ListAccountEnrollmentsRequest(account_id=account.principal_id)
     ).enrollments
@@ -45,6 +45,7 @@ def list_records(account: Account, services: Services) -> schemas.Records:
             rights=None,
         )
         for e in own
+        if not e.access_suspended
     ]
     for r in shared:
         patient = services.enrollment.GetPatient(

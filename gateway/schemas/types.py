@@ -19,7 +19,7 @@ EnrollmentStatus = Literal[
 ]
 BirthSex = Literal["female", "male", "unknown"]
 RelationshipKind = Literal["guardian", "representative"]
-RelationshipStatus = Literal["invited", "active", "revoked", "expired"]
+RelationshipStatus = Literal["invited", "active", "revoked", "expired", "suspended"]
 # An access right, "area:level" (P4); the proxy service names the ones that exist.
 Right = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Preset = Literal["full", "view_only"]

@@ -11,10 +11,12 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 import grpc
 from google.protobuf.message import Message
-from sqlalchemy import Integer, LargeBinary, String, func, or_, select
+from sqlalchemy import Integer, LargeBinary, Select, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.crypto import Keyring
@@ -25,6 +27,9 @@ from services.common.worker import BackgroundWorker
 log = logging.getLogger("vestibule.outbox")
 
 LEASE = timedelta(seconds=60)
+# An urgent message is delivered by the request that made it; the relay leaves it alone this
+# long, and takes it over only when that delivery failed or its process died.
+URGENT_GRACE = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 # Codes that no retry can fix; every other failure (UNAVAILABLE, DEADLINE_EXCEEDED...) is retried.
 PERMANENT_CODES = frozenset(
@@ -75,15 +80,25 @@ class Outbox:
         self._model = model
         self._keyring = keyring
         self._channels = channels
+        self._database: Database | None = None
         self.on_enqueue: Callable[[], None] = lambda: None
 
-    def enqueue(self, session: Session, method: str, request: Message) -> None:
+    def enqueue(
+        self, session: Session, method: str, request: Message, *, urgent: bool = False
+    ) -> None:
         """Adds a call of `method` (e.g. "/vestibule.notify.v1.NotifyService/SendNotification")
-        to the caller's transaction; it is sent after that transaction commits."""
-        session.add(
-            self._model(method=method, payload=self._keyring.seal(request.SerializeToString()))
+        to the caller's transaction; it is sent after that transaction commits. An `urgent`
+        call is made by the caller's own thread once the transaction commits, before it
+        answers, for a change that must hold on the next request (access ended); should that
+        fail, the relay retries it like any other."""
+        message = self._model(
+            id=new_id(), method=method, payload=self._keyring.seal(request.SerializeToString())
         )
-        session.info.setdefault("after_commit", []).append(self.on_enqueue)
+        if urgent:
+            message.next_attempt_at = utcnow() + URGENT_GRACE
+        session.add(message)
+        after_commit = session.info.setdefault("after_commit", [])
+        after_commit.append(partial(self._deliver_now, message.id) if urgent else self.on_enqueue)
 
     def depth(self, session: Session) -> dict[str, int]:
         """How many messages wait to be delivered (pending) and were refused for good (dead)."""
@@ -98,6 +113,7 @@ class Outbox:
         """The background worker that relays this outbox; it wakes as soon as a transaction
         that enqueued a call commits. The service host starts and stops it."""
         worker = BackgroundWorker(f"{name}-outbox", lambda: self.relay_due(database), interval)
+        self._database = database
         self.on_enqueue = worker.wake
         return worker
 
@@ -105,15 +121,40 @@ class Outbox:
         """Claims up to `batch` due messages with a lease, sends them, and records the outcome.
         Returns how many it claimed. Safe with several relays on one database."""
         model = self._model
+        return self._relay(
+            database,
+            lambda now: (
+                select(model)
+                .where(model.next_attempt_at <= now)
+                .order_by(model.next_attempt_at)
+                .limit(batch)
+            ),
+        )
+
+    def _deliver_now(self, message_id: str) -> None:
+        """Delivers one urgent message from the request that made it (see `enqueue`)."""
+        if self._database is None:  # no relay runs here: nothing can deliver it now
+            return
+        try:
+            self._relay(
+                self._database, lambda _: select(self._model).where(self._model.id == message_id)
+            )
+        except Exception:
+            log.exception(
+                "urgent outbox delivery failed; the relay will retry",
+                extra={"outbox_id": message_id},
+            )
+
+    def _relay(self, database: Database, query: Callable[[datetime], Select[Any]]) -> int:
+        """Claims the undelivered, unleased messages `query` picks (given the time now) with
+        a lease, sends them, and records each outcome; answers how many it claimed."""
+        model = self._model
         now = utcnow()
         with database.transaction() as session:
             due = session.scalars(
-                select(model)
+                query(now)
                 .where(model.delivered_at.is_(None), model.dead_at.is_(None))
-                .where(model.next_attempt_at <= now)
                 .where(or_(model.leased_until.is_(None), model.leased_until < now))
-                .order_by(model.next_attempt_at)
-                .limit(batch)
                 .with_for_update(skip_locked=True)
             ).all()
             claimed = [(m.id, m.method, m.payload) for m in due]

@@ -170,6 +170,12 @@ ACTIONS: dict[Status, tuple[Action, ...]] = {
 }
 
 
+def access_suspended(status: Status) -> bool:
+    """Whether portal access to a record is suspended (E13): while the practice has it
+    UNENROLLED, neither its account nor a proxy acts for it; re-activation restores both."""
+    return status is Status.UNENROLLED
+
+
 def available_actions(status: Status) -> tuple[Action, ...]:
     """The actions a patient in `status` allows, in display order."""
     return ACTIONS[status]

@@ -3,18 +3,22 @@ access; the account stays linked throughout. Each takes a session and only flush
 
 from __future__ import annotations
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 from vestibule.identity.v1 import identity_pb2
+from vestibule.proxy.v1 import proxy_pb2
 
 from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
 from services.enrollment import domain, errors, repository
 from services.enrollment.audit import record_patient_action
 from services.enrollment.history import change_status
-from services.enrollment.models import Patient
+from services.enrollment.models import Patient, StatusChange
 from services.enrollment.service import require_key
 
 SEND_ACCOUNT_NOTICE = "/vestibule.identity.v1.IdentityService/SendAccountNotice"
+REVIEW_RECORD_ACCESS = "/vestibule.identity.v1.IdentityService/ReviewRecordAccess"
+SET_RECORD_ACCESS = "/vestibule.proxy.v1.ProxyService/SetRecordAccess"
 # The history's words for each reason.
 REASON_TEXT = {
     domain.UnenrollReason.INACTIVITY: "unenrolled after long inactivity",
@@ -37,7 +41,9 @@ class LifecycleUseCases:
         idempotency_key: str,
     ) -> Patient:
         """ENROLLED to UNENROLLED with the reason in the history; the account email gets a
-        notice through identity (I6). A retry with the same key changes nothing."""
+        notice through identity (I6). Access to the record is suspended (E13): proxy pauses
+        every proxy's access, and identity ends the account's sessions when it has no other
+        record it may use. A retry with the same key changes nothing."""
         require_key(idempotency_key)
         note = note.strip()
         violations = []
@@ -71,27 +77,58 @@ class LifecycleUseCases:
                 practice_name=patient.practice.name,
             ),
         )
+        self._tell_access_changed(session, patient, change)
         record_patient_action(session, "enrollment.unenroll", patient, reason=reason.value)
         return patient
 
     def reactivate(
         self, session: Session, *, practice_id: str, patient_id: str, idempotency_key: str
     ) -> Patient:
-        """UNENROLLED to ENROLLED with the same account as before (no new account)."""
+        """UNENROLLED to ENROLLED with the same account as before (no new account); its
+        access and its proxies' access to the record return (E13)."""
         require_key(idempotency_key)
         patient = self._patient(session, practice_id, patient_id)
         if _already_done(session, patient, idempotency_key):
             return patient
         self._require(patient, domain.Action.REACTIVATE, "Reactivate is for unenrolled patients")
-        change_status(
+        change = change_status(
             session,
             patient,
             domain.Status.ENROLLED,
             "re-activated by the practice",
             idempotency_key=idempotency_key,
         )
+        self._tell_access_changed(session, patient, change)
         record_patient_action(session, "enrollment.reactivate", patient)
         return patient
+
+    def _tell_access_changed(
+        self, session: Session, patient: Patient, change: StatusChange
+    ) -> None:
+        """Tells proxy whether the record's access is now suspended (E13), as of the change, and
+        on suspension asks identity to review the account's sessions. Both are delivered
+        before the call answers, so access ends on the next request."""
+        suspended = domain.access_suspended(domain.Status(change.to_status))
+        as_of = Timestamp()
+        as_of.FromDatetime(change.changed_at)
+        self._outbox.enqueue(
+            session,
+            SET_RECORD_ACCESS,
+            proxy_pb2.SetRecordAccessRequest(
+                practice_id=patient.practice_id,
+                patient_id=patient.id,
+                suspended=suspended,
+                as_of=as_of,
+            ),
+            urgent=True,
+        )
+        if suspended and patient.account_id:
+            self._outbox.enqueue(
+                session,
+                REVIEW_RECORD_ACCESS,
+                identity_pb2.ReviewRecordAccessRequest(account_id=patient.account_id),
+                urgent=True,
+            )
 
     @staticmethod
     def _patient(session: Session, practice_id: str, patient_id: str) -> Patient:

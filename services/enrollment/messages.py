@@ -165,6 +165,7 @@ def patient(row: Patient) -> pb.Patient:
         status=STATUSES[status],
         invitation_requested_at=timestamp(row.invitation_requested_at),
         account_id=row.account_id or "",
+        access_suspended=domain.access_suspended(status),
         history=[
             pb.StatusChange(
                 from_status=STATUSES[domain.Status(change.from_status)]

@@ -37,7 +37,10 @@ def create_server(
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
     notify = channel_to(shared, "notify")
     identity = channel_to(shared, "identity")
-    outbox = Outbox(OutboxMessage, keyring, {"notify": notify, "identity": identity})
+    proxy = channel_to(shared, "proxy")
+    outbox = Outbox(
+        OutboxMessage, keyring, {"notify": notify, "identity": identity, "proxy": proxy}
+    )
     enrollment_settings = enrollment_settings or EnrollmentSettings()
     use_cases = EnrollmentUseCases(
         settings=enrollment_settings, outbox=outbox, portal_url=shared.portal_url
@@ -74,7 +77,7 @@ def create_server(
                 PURGE_INTERVAL,
             ),
         ],
-        channels=[notify, identity],
+        channels=[notify, identity, proxy],
         audit=trail,
     )
 

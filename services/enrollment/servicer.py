@@ -275,6 +275,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                         status=messages.STATUSES[domain.Status(p.status)],
                         enrolled_at=messages.timestamp(p.enrolled_at),
                         first_name=p.first_name or "",
+                        access_suspended=domain.access_suspended(domain.Status(p.status)),
                     )
                     for p in patients
                 ]

@@ -11,6 +11,7 @@ from services.common.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
     ResourceExhausted,
     Unauthenticated,
 )
@@ -417,4 +418,19 @@ class SignInPaused(ResourceExhausted):
         super().__init__(
             f"Too many wrong passwords or codes in a row. Try again in {when}.",
             retry_after=wait,
+        )
+
+
+class PortalAccessSuspended(PermissionDenied):
+    """The password is right, but every record the account had, its own or one it acts for,
+    is suspended because a practice unenrolled it (E13): only that practice restores access."""
+
+    reason = "PORTAL_ACCESS_SUSPENDED"
+
+    def __init__(self, practice_name: str, practice_phone: str) -> None:
+        call = f" at {practice_phone}" if practice_phone else ""
+        super().__init__(
+            f"{practice_name} has suspended your access to its patient portal, so you cannot "
+            f"sign in. To have it restored, contact {practice_name}{call}.",
+            metadata={"practice_name": practice_name, "practice_phone": practice_phone},
         )

@@ -14,6 +14,7 @@ from services.identity.audit import trail
 from services.identity.hashing import PasswordHashing
 from services.identity.linked_patients import LinkedPatients
 from services.identity.models import OutboxMessage
+from services.identity.record_access import RecordAccess
 from services.identity.servicer import IdentityServicer
 from services.identity.settings import IdentitySettings
 
@@ -30,6 +31,7 @@ def create_server(
     database = Database(settings.database_url, session_info=audit_key_info(keyring))
     notify = channel_to(shared, "notify")
     enrollment = channel_to(shared, "enrollment")
+    proxy = channel_to(shared, "proxy")
     outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
     servicer = IdentityServicer(
         database,
@@ -39,6 +41,7 @@ def create_server(
         settings=identity_settings,
         portal_url=shared.portal_url,
         linked_patients=LinkedPatients(enrollment),
+        record_access=RecordAccess(enrollment=enrollment, proxy=proxy),
     )
     return ServiceHost(
         settings,
@@ -53,7 +56,7 @@ def create_server(
             outbox.relay_worker("identity", database, settings.worker_interval_seconds),
             servicer.lockout_sweeper(),
         ],
-        channels=[notify, enrollment],
+        channels=[notify, enrollment, proxy],
         audit=trail,
     )
 

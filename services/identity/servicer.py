@@ -6,7 +6,7 @@ import grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.common.crypto import Keyring
-from services.common.db import Database
+from services.common.db import Database, utcnow
 from services.common.outbox import Outbox
 from services.common.worker import BackgroundWorker
 from services.identity import (
@@ -15,6 +15,7 @@ from services.identity import (
     codes,
     lockout,
     notices,
+    repository,
     service,
     sessions,
 )
@@ -25,6 +26,7 @@ from services.identity.account_security_servicer import (
 )
 from services.identity.device_sessions_servicer import DeviceSessionRpcs
 from services.identity.domain import AccountState, CodeChannel, PrincipalKind
+from services.identity.errors import PortalAccessSuspended
 from services.identity.forgot_username_servicer import ForgotUsernameRpcs
 from services.identity.hashing import PasswordHashing
 from services.identity.linked_patients import LinkedPatients
@@ -33,6 +35,7 @@ from services.identity.models import Account
 from services.identity.password_policy_servicer import PasswordPolicyRpcs
 from services.identity.password_reset_servicer import PasswordResetRpcs
 from services.identity.patient_sign_in_policy_servicer import PatientSignInPolicyRpcs
+from services.identity.record_access import RecordAccess
 from services.identity.settings import IdentitySettings
 from services.identity.settings_servicer import AccountSettingsRpcs
 from services.identity.staff_servicer import StaffRpcs, timestamp
@@ -93,6 +96,7 @@ class IdentityServicer(
         keyring: Keyring,
         settings: IdentitySettings,
         linked_patients: LinkedPatients,
+        record_access: RecordAccess,
         portal_url: str = "https://localhost:8443",
     ) -> None:
         self._database = database
@@ -101,6 +105,7 @@ class IdentityServicer(
         self._keyring = keyring
         self._settings = settings
         self._linked_patients = linked_patients
+        self._record_access = record_access
         self._lockout = Lockout(settings.lockout, keyring, outbox)
         self._portal_url = portal_url
 
@@ -188,6 +193,8 @@ class IdentityServicer(
                 device_token=request.device_token,
             )
         verdict = sessions.check_credential(self._hashing, credential, request.password)
+        if verdict.matches and credential.principal_id:
+            self._refuse_when_suspended(credential.principal_id)
         with self._database.transaction() as session:
             progress = account_sign_in.after_password(
                 session,
@@ -262,6 +269,24 @@ class IdentityServicer(
         with self._database.transaction() as session:
             account = service.get_account(session, account_id=request.account_id)
         return identity_pb2.GetAccountResponse(account=_account(account))
+
+    def _refuse_when_suspended(self, account_id: str) -> None:
+        """PortalAccessSuspended, naming the practice, for an account a practice unenrolled that
+        has no other record it may use (E13); asked outside any transaction."""
+        if contact := self._record_access.ended_by(account_id):
+            raise PortalAccessSuspended(contact.name, contact.phone)
+
+    def ReviewRecordAccess(
+        self, request: identity_pb2.ReviewRecordAccessRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.ReviewRecordAccessResponse:
+        if not request.account_id or self._record_access.ended_by(request.account_id) is None:
+            return identity_pb2.ReviewRecordAccessResponse(sessions_ended=False)
+        with self._database.transaction() as session:
+            sessions.end_all_for(
+                session, kind=PrincipalKind.ACCOUNT, principal_id=request.account_id
+            )
+            repository.end_account_challenges(session, request.account_id, utcnow())
+        return identity_pb2.ReviewRecordAccessResponse(sessions_ended=True)
 
     def SendAccountNotice(
         self, request: identity_pb2.SendAccountNoticeRequest, context: grpc.ServicerContext

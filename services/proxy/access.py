@@ -13,7 +13,13 @@ from services.common.errors import FieldViolation
 from services.proxy import relationships
 from services.proxy.audit import trail
 from services.proxy.domain import RIGHTS, Effective, RelationshipStatus, holds
-from services.proxy.errors import InvalidRequest, NotAProxy, ProxyAccessEnded, ProxyRightMissing
+from services.proxy.errors import (
+    InvalidRequest,
+    NotAProxy,
+    ProxyAccessEnded,
+    ProxyAccessSuspended,
+    ProxyRightMissing,
+)
 from services.proxy.models import Relationship
 from services.proxy.patients import Patients
 
@@ -75,6 +81,8 @@ def check(
     )
     if live:
         raise ProxyRightMissing(right)
+    if any(today.status == RelationshipStatus.SUSPENDED for _, today in found):
+        raise ProxyAccessSuspended()
     if any(row.status != RelationshipStatus.INVITED for row, _ in found):
         raise ProxyAccessEnded()
     raise NotAProxy()
@@ -82,14 +90,19 @@ def check(
 
 def accessible(
     session: Session, patients: Patients, *, account_id: str
-) -> list[tuple[Relationship, Effective]]:
-    """The account's relationships that give access today (P5), oldest first."""
+) -> dict[RelationshipStatus, list[tuple[Relationship, Effective]]]:
+    """The account's relationships that give access today (ACTIVE, P5) and those paused while
+    the practice has the patient unenrolled (SUSPENDED, E13), each oldest first."""
     if not account_id:
         raise InvalidRequest(
             "Name the account.", violations=[FieldViolation("account_id", "Required.")]
         )
-    found = [
-        (row, relationships.effective_of(session, patients, row))
-        for row in _rows(session, account_id)
-    ]
-    return [(row, today) for row, today in found if today.status == RelationshipStatus.ACTIVE]
+    found: dict[RelationshipStatus, list[tuple[Relationship, Effective]]] = {
+        RelationshipStatus.ACTIVE: [],
+        RelationshipStatus.SUSPENDED: [],
+    }
+    for row in _rows(session, account_id):
+        today = relationships.effective_of(session, patients, row)
+        if today.status in found:
+            found[today.status].append((row, today))
+    return found

@@ -19,6 +19,8 @@ class RelationshipStatus(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
     EXPIRED = "expired"
+    # Not stored: an active relationship while the practice has the patient unenrolled (E13).
+    SUSPENDED = "suspended"
 
 
 AREAS = ("health_records", "messages", "appointments", "billing", "forms")
@@ -153,11 +155,27 @@ def effective(
     dependent_born: date | None,
     policy: AgePolicy,
     today: date,
+    record_suspended: bool = False,
 ) -> Effective:
     """The rights an active relationship gives on `today` (the practice's local date): a
     representative's as granted; a guardian's narrowed by the dependent's age band, and none
-    (EXPIRED) from the age of majority, with no job having to run first."""
-    granted = frozenset(rights)
+    (EXPIRED) from the age of majority, with no job having to run first. While the practice
+    has the record unenrolled, a relationship that would be active gives nothing (SUSPENDED,
+    E13)."""
+    today_gives = _by_age(kind, status, frozenset(rights), dependent_born, policy, today)
+    if record_suspended and today_gives.status == RelationshipStatus.ACTIVE:
+        return Effective(RelationshipStatus.SUSPENDED, frozenset())
+    return today_gives
+
+
+def _by_age(
+    kind: RelationshipKind,
+    status: RelationshipStatus,
+    granted: frozenset[str],
+    dependent_born: date | None,
+    policy: AgePolicy,
+    today: date,
+) -> Effective:
     if status != RelationshipStatus.ACTIVE:
         return Effective(status, frozenset())
     if kind != RelationshipKind.GUARDIAN or dependent_born is None:

@@ -78,6 +78,19 @@ class ProxyAccessEnded(PermissionDenied):
         )
 
 
+class ProxyAccessSuspended(PermissionDenied):
+    """The practice has the patient unenrolled, which pauses every proxy's access (E13)."""
+
+    reason = "PROXY_ACCESS_SUSPENDED"
+    keeps_changes = True  # the denial is audited
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The practice has paused portal access to this patient's record. Contact the "
+            "practice: access returns, with the same rights, once they re-activate the patient."
+        )
+
+
 class ProxyRightMissing(PermissionDenied):
     """The relationship does not give the right asked for (P4, P7)."""
 

@@ -19,6 +19,7 @@ STATUSES = {
     RelationshipStatus.ACTIVE: proxy_pb2.RELATIONSHIP_STATUS_ACTIVE,
     RelationshipStatus.REVOKED: proxy_pb2.RELATIONSHIP_STATUS_REVOKED,
     RelationshipStatus.EXPIRED: proxy_pb2.RELATIONSHIP_STATUS_EXPIRED,
+    RelationshipStatus.SUSPENDED: proxy_pb2.RELATIONSHIP_STATUS_SUSPENDED,
 }
 
 

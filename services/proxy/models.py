@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.audit import AuditChainHeadColumns, AuditRecordColumns
@@ -124,6 +124,19 @@ class AgeOutNotice(Base):
     relationship_id: Mapped[str] = mapped_column(ForeignKey("relationships.id"), index=True)
     days_before: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RecordSuspension(Base):
+    """Whether the practice has suspended portal access to a patient record (E13): while it
+    has the record UNENROLLED, no proxy acts for it. Enrollment tells proxy of every change;
+    `as_of` is when enrollment made it, so a late, older message never undoes a newer one."""
+
+    __tablename__ = "record_suspensions"
+
+    patient_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    practice_id: Mapped[str] = mapped_column(String(64))
+    suspended: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxMessage(OutboxMessageColumns, Base):

@@ -11,7 +11,7 @@ from vestibule.identity.v1 import identity_pb2
 from services.common import context
 from services.common.db import utcnow
 from services.common.outbox import Outbox
-from services.proxy import age_policies
+from services.proxy import age_policies, record_access
 from services.proxy.domain import Effective, RelationshipKind, RelationshipStatus, effective
 from services.proxy.models import Relationship, RelationshipChange
 from services.proxy.patients import Patients
@@ -37,7 +37,8 @@ def record_change(
 
 
 def effective_of(session: Session, patients: Patients, row: Relationship) -> Effective:
-    """What the relationship gives today, in its practice's time zone (P7: no job needed)."""
+    """What the relationship gives today, in its practice's time zone (P7: no job needed),
+    and nothing while the practice has the record unenrolled (E13)."""
     policy = age_policies.policy_of(session, row.practice_id, patients.time_zone(row.practice_id))
     return effective(
         kind=RelationshipKind(row.kind),
@@ -46,6 +47,7 @@ def effective_of(session: Session, patients: Patients, row: Relationship) -> Eff
         dependent_born=row.dependent_born,
         policy=policy,
         today=age_policies.local_today(policy),
+        record_suspended=record_access.is_suspended(session, row.patient_id),
     )
 
 

@@ -4,6 +4,7 @@ invitations and of the age rules are mixed in from their own modules."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 
 import grpc
 from sqlalchemy.orm import Session
@@ -12,10 +13,17 @@ from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 from services.common.crypto import Keyring
 from services.common.db import Database
 from services.common.outbox import Outbox
-from services.proxy import access, messages, relationships, rights_changes, service
+from services.proxy import (
+    access,
+    messages,
+    record_access,
+    relationships,
+    rights_changes,
+    service,
+)
 from services.proxy.accounts import IdentityAccounts
 from services.proxy.age_servicer import AgeRpcs
-from services.proxy.domain import RelationshipKind
+from services.proxy.domain import RelationshipKind, RelationshipStatus
 from services.proxy.invitation_servicer import InvitationRpcs
 from services.proxy.models import Relationship
 from services.proxy.patients import Patients
@@ -92,8 +100,29 @@ class ProxyServicer(InvitationRpcs, AgeRpcs, proxy_pb2_grpc.ProxyServiceServicer
         with self._database.transaction() as session:
             found = access.accessible(session, self._patients, account_id=request.account_id)
             return proxy_pb2.ListAccessibleRecordsResponse(
-                relationships=[messages.relationship(row, today) for row, today in found]
+                relationships=[
+                    messages.relationship(row, today)
+                    for row, today in found[RelationshipStatus.ACTIVE]
+                ],
+                suspended=[
+                    messages.relationship(row, today)
+                    for row, today in found[RelationshipStatus.SUSPENDED]
+                ],
             )
+
+    def SetRecordAccess(
+        self, request: proxy_pb2.SetRecordAccessRequest, context: grpc.ServicerContext
+    ) -> proxy_pb2.SetRecordAccessResponse:
+        with self._database.transaction() as session:
+            record_access.set_access(
+                session,
+                outbox=self._outbox,
+                practice_id=request.practice_id,
+                patient_id=request.patient_id,
+                suspended=request.suspended,
+                as_of=request.as_of.ToDatetime(tzinfo=UTC) if request.HasField("as_of") else None,
+            )
+        return proxy_pb2.SetRecordAccessResponse()
 
     def UpdateRights(
         self, request: proxy_pb2.UpdateRightsRequest, context: grpc.ServicerContext

@@ -96,22 +96,20 @@ def stack(
         ),
         shared,
     )
-    # Identity asks enrollment (I7) and enrollment asks identity: enrollment's port is chosen
-    # first, and channels connect lazily.
-    enrollment_port = free_port()
+    # Identity asks enrollment (I7, E13) and proxy (E13), and both ask identity: their ports are
+    # chosen first, and channels connect lazily.
+    enrollment_port, proxy_port = free_port(), free_port()
     shared = shared.model_copy(
         update={
             "notify_address": notify.address,
             "enrollment_address": f"127.0.0.1:{enrollment_port}",
+            "proxy_address": f"127.0.0.1:{proxy_port}",
         }
     )
     identity = start_service("identity", lambda s, sh: identity_server(s, sh, FAST_HASHING), shared)
     shared = shared.model_copy(update={"identity_address": identity.address})
     enrollment = start_service("enrollment", enrollment_server, shared, port=enrollment_port)
-    proxy = start_service("proxy", proxy_server, shared)
-    shared = shared.model_copy(
-        update={"enrollment_address": enrollment.address, "proxy_address": proxy.address}
-    )
+    proxy = start_service("proxy", proxy_server, shared, port=proxy_port)
     cert, key = ensure_self_signed(tmp_path / "tls")
     port = free_port()
     app = create_app(shared, GatewaySettings(port=port))

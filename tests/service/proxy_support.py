@@ -98,9 +98,9 @@ class EnrollmentForProxy(_Double, enrollment_pb2_grpc.EnrollmentServiceServicer)
 
 
 class IdentityForProxy(_Double, identity_pb2_grpc.IdentityServiceServicer):
-    """Keeps every account notice proxy asks for; answers GetAccount from `emails` (account ID
-    to verified email); registers pending accounts (one per idempotency key, kept in
-    `registered`) whose code is CODE, and activates them with it."""
+    """Keeps every account notice and record access review proxy asks for; answers GetAccount
+    from `emails` (account ID to verified email); registers pending accounts (one per
+    idempotency key, kept in `registered`) whose code is CODE, and activates them with it."""
 
     CODE = "123456"
 
@@ -154,6 +154,10 @@ class IdentityForProxy(_Double, identity_pb2_grpc.IdentityServiceServicer):
             self._keep(request)
             self._arrived.notify_all()
         return identity_pb2.SendAccountNoticeResponse(queued=True)
+
+    def ReviewRecordAccess(self, request, context):  # type: ignore[no-untyped-def]
+        self._keep(request)
+        return identity_pb2.ReviewRecordAccessResponse(sessions_ended=True)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Any]:
         with self._arrived:

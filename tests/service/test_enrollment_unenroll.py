@@ -1,18 +1,21 @@
-"""Unenrollment and re-activation (E13) over real gRPC on SQLite and PostgreSQL. Identity is a
-gRPC double on loopback: it activates the account and receives the unenrollment notice the
-enrollment outbox relays."""
+"""Unenrollment and re-activation (E13) over real gRPC on SQLite and PostgreSQL. Identity and
+proxy are gRPC doubles on loopback: identity activates the account and receives the
+unenrollment notice and the review of the account's sessions; proxy hears of the record's
+suspended access. The enrollment outbox relays them."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 from concurrent import futures
+from typing import Any
 
 import grpc
 import pytest
 from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
+from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
 from services.enrollment.server import create_server
 from tests.service.enrollment_helpers import (
@@ -34,10 +37,12 @@ def eventually(find: Callable[[], list], seconds: float = 10.0) -> list:
 
 
 class Identity(identity_pb2_grpc.IdentityServiceServicer):
-    """Registers account "acct-1", accepts any code, and keeps the notices it is sent."""
+    """Registers account "acct-1", accepts any code, and keeps the notices and reviews it is
+    sent."""
 
     def __init__(self) -> None:
         self.notices: list[identity_pb2.SendAccountNoticeRequest] = []
+        self.reviews: list[identity_pb2.ReviewRecordAccessRequest] = []
 
     def RegisterAccount(self, request, context):  # type: ignore[no-untyped-def]
         return identity_pb2.RegisterAccountResponse(
@@ -53,21 +58,50 @@ class Identity(identity_pb2_grpc.IdentityServiceServicer):
         self.notices.append(request)
         return identity_pb2.SendAccountNoticeResponse(queued=True)
 
+    def ReviewRecordAccess(self, request, context):  # type: ignore[no-untyped-def]
+        self.reviews.append(request)
+        return identity_pb2.ReviewRecordAccessResponse(sessions_ended=True)
 
-@pytest.fixture
-def identity() -> Iterator[tuple[Identity, str]]:
-    double = Identity()
+
+class Proxy(proxy_pb2_grpc.ProxyServiceServicer):
+    """Keeps what it is told of records' access."""
+
+    def __init__(self) -> None:
+        self.changes: list[proxy_pb2.SetRecordAccessRequest] = []
+
+    def SetRecordAccess(self, request, context):  # type: ignore[no-untyped-def]
+        self.changes.append(request)
+        return proxy_pb2.SetRecordAccessResponse()
+
+
+def serve(double: Any, add: Callable[[Any, grpc.Server], None]) -> Iterator[str]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    identity_pb2_grpc.add_IdentityServiceServicer_to_server(double, server)
+    add(double, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    yield double, f"127.0.0.1:{port}"
+    yield f"127.0.0.1:{port}"
     server.stop(0).wait()
 
 
 @pytest.fixture
-def enrollment(start_service, shared_settings, identity):
-    shared = shared_settings.model_copy(update={"identity_address": identity[1]})
+def identity() -> Iterator[tuple[Identity, str]]:
+    double = Identity()
+    for address in serve(double, identity_pb2_grpc.add_IdentityServiceServicer_to_server):
+        yield double, address
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[Proxy, str]]:
+    double = Proxy()
+    for address in serve(double, proxy_pb2_grpc.add_ProxyServiceServicer_to_server):
+        yield double, address
+
+
+@pytest.fixture
+def enrollment(start_service, shared_settings, identity, proxy):
+    shared = shared_settings.model_copy(
+        update={"identity_address": identity[1], "proxy_address": proxy[1]}
+    )
     return start_service("enrollment", create_server, shared)
 
 
@@ -234,3 +268,41 @@ def test_another_practice_cannot_unenroll_the_patient_S3(stub, enrolled):
     other = create_practice(stub)
     stranger = pb.Patient(practice_id=other.practice_id, patient_id=enrolled.patient_id)
     assert error_of(lambda: unenroll(stub, stranger)).code() == grpc.StatusCode.NOT_FOUND
+
+
+# rule E13
+def test_an_unenrolled_record_is_suspended_for_its_account_E13(stub, enrolled):
+    unenroll(stub, enrolled)
+    [linked] = stub.ListAccountEnrollments(
+        pb.ListAccountEnrollmentsRequest(account_id="acct-1"), timeout=5
+    ).enrollments
+    assert linked.access_suspended
+    reactivate(stub, enrolled)
+    [linked] = stub.ListAccountEnrollments(
+        pb.ListAccountEnrollmentsRequest(account_id="acct-1"), timeout=5
+    ).enrollments
+    assert not linked.access_suspended
+
+
+# rule E13
+def test_unenroll_tells_proxy_and_identity_before_it_answers_E13(stub, enrolled, identity, proxy):
+    patient = unenroll(stub, enrolled)
+    [change] = proxy[0].changes
+    assert (change.patient_id, change.practice_id, change.suspended) == (
+        patient.patient_id,
+        patient.practice_id,
+        True,
+    )
+    assert change.as_of.ToDatetime() == patient.history[-1].changed_at.ToDatetime()
+    assert [review.account_id for review in identity[0].reviews] == ["acct-1"]
+
+
+# rule E13
+def test_reactivate_tells_proxy_the_access_is_back_before_it_answers_E13(
+    stub, enrolled, identity, proxy
+):
+    unenroll(stub, enrolled)
+    patient = reactivate(stub, enrolled)
+    assert [c.suspended for c in proxy[0].changes] == [True, False]
+    assert proxy[0].changes[-1].as_of.ToDatetime() == patient.history[-1].changed_at.ToDatetime()
+    assert len(identity[0].reviews) == 1

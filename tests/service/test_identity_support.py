@@ -3,6 +3,7 @@ servers, details."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from concurrent import futures
@@ -16,6 +17,7 @@ from grpc_status import rpc_status
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
+from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
 from services.common.server import ServiceHost
 from services.common.settings import Settings
@@ -71,14 +73,17 @@ class NotifySink(notify_pb2_grpc.NotifyServiceServicer):
 
 class EnrollmentDouble(enrollment_pb2_grpc.EnrollmentServiceServicer):
     """A real gRPC enrollment server on a free loopback port answering what identity asks of
-    enrollment: MatchLinkedPatients from `linked` (account ID to last name and date of birth)
-    and CheckAccountInformation from `records` (account ID to first name, last name, date of
-    birth, E.164 home phone and street address). It keeps every request, so a test sees
-    enrollment asked even with no candidate."""
+    enrollment: MatchLinkedPatients from `linked` (account ID to last name and date of birth),
+    CheckAccountInformation from `records` (account ID to first name, last name, date of
+    birth, E.164 home phone and street address), ListAccountEnrollments from `enrollments`
+    (account ID to its records) and GetPractice from `practices`. It keeps every request, so
+    a test sees enrollment asked even with no candidate."""
 
     def __init__(self) -> None:
         self.linked: dict[str, tuple[str, str]] = {}
         self.records: dict[str, tuple[str, str, str, str, str]] = {}
+        self.enrollments: dict[str, list[enrollment_pb2.AccountEnrollment]] = {}
+        self.practices: dict[str, enrollment_pb2.Practice] = {}
         self.requests: list[Any] = []
         self._lock = threading.Lock()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
@@ -114,21 +119,68 @@ class EnrollmentDouble(enrollment_pb2_grpc.EnrollmentServiceServicer):
             matched=True, street_address=record[4]
         )
 
+    def ListAccountEnrollments(self, request, context):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.requests.append(request)
+        return enrollment_pb2.ListAccountEnrollmentsResponse(
+            enrollments=self.enrollments.get(request.account_id, [])
+        )
+
+    def GetPractice(self, request, context):  # type: ignore[no-untyped-def]
+        if request.practice_id not in self.practices:
+            context.abort(grpc.StatusCode.NOT_FOUND, "No such practice.")
+        return enrollment_pb2.GetPracticeResponse(practice=self.practices[request.practice_id])
+
     def stop(self) -> None:
         self._server.stop(0).wait()
 
 
+class ProxyDouble(proxy_pb2_grpc.ProxyServiceServicer):
+    """A real gRPC proxy server on a free loopback port answering what identity asks of proxy:
+    ListAccessibleRecords from `active` and `suspended` (account ID to relationships)."""
+
+    def __init__(self) -> None:
+        self.active: dict[str, list[proxy_pb2.Relationship]] = {}
+        self.suspended: dict[str, list[proxy_pb2.Relationship]] = {}
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        proxy_pb2_grpc.add_ProxyServiceServicer_to_server(self, self._server)
+        self.address = f"127.0.0.1:{self._server.add_insecure_port('127.0.0.1:0')}"
+        self._server.start()
+
+    def ListAccessibleRecords(self, request, context):  # type: ignore[no-untyped-def]
+        return proxy_pb2.ListAccessibleRecordsResponse(
+            relationships=self.active.get(request.account_id, []),
+            suspended=self.suspended.get(request.account_id, []),
+        )
+
+    def stop(self) -> None:
+        self._server.stop(0).wait()
+
+
+@functools.cache
+def knowing_no_record() -> tuple[EnrollmentDouble, ProxyDouble]:
+    """An enrollment and a proxy double, started once per test process, that know no patient
+    record: the accounts of a test that names no others sign in as accounts never linked."""
+    return EnrollmentDouble(), ProxyDouble()
+
+
 def start_identity(
-    start_service: Any, shared: Settings, notify_address: str, enrollment_address: str = ""
+    start_service: Any,
+    shared: Settings,
+    notify_address: str,
+    enrollment_address: str = "",
+    proxy_address: str = "",
 ) -> ServiceHost:
-    """Starts identity with cheap argon2 parameters, its outbox pointed at `notify_address`
-    (and, when given, enrollment at `enrollment_address`)."""
-    addresses = {"enrollment_address": enrollment_address} if enrollment_address else {}
+    """Starts identity with cheap argon2 parameters, its outbox pointed at `notify_address`,
+    enrollment at `enrollment_address` and proxy at `proxy_address` (doubles that know no
+    record when not given)."""
+    enrollment, proxy = knowing_no_record()
     settings = Settings(
         secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
         data_dir=shared.data_dir,
         notify_address=notify_address,
-        **addresses,
+        enrollment_address=enrollment_address or enrollment.address,
+        proxy_address=proxy_address or proxy.address,
     )
     return start_service(
         "identity", partial(create_server, identity_settings=CHEAP_HASHING), settings

@@ -19,8 +19,8 @@ NAMESPACE_LABELS = {"kubernetes.io/metadata.name": "vestibule"}
 PORTS = {"identity": 50051, "enrollment": 50052, "proxy": 50053, "notify": 50054}
 CALLS = {
     "gateway": {"identity", "enrollment", "proxy", "notify"},
-    "identity": {"notify", "enrollment"},
-    "enrollment": {"notify", "identity"},
+    "identity": {"notify", "enrollment", "proxy"},
+    "enrollment": {"notify", "identity", "proxy"},
     "proxy": {"notify", "identity", "enrollment"},
     "notify": set(),
 }

@@ -137,3 +137,31 @@ def test_a_limited_band_narrows_act_to_view_where_it_allows_only_view_P7_P4():
         "health_records:view",
         "billing:view",
     }
+
+
+# rule E13
+def test_an_active_relationship_to_an_unenrolled_record_is_suspended_with_nothing_E13():
+    answer = effective(
+        kind=RelationshipKind.REPRESENTATIVE,
+        status=RelationshipStatus.ACTIVE,
+        rights=FULL,
+        dependent_born=None,
+        policy=DEFAULT_POLICY,
+        today=date(2026, 11, 22),
+        record_suspended=True,
+    )
+    assert (answer.status, answer.rights) == (RelationshipStatus.SUSPENDED, frozenset())
+
+
+# rule E13, P7
+def test_a_guardian_aged_out_stays_expired_while_the_record_is_suspended_E13_P7():
+    answer = effective(
+        kind=RelationshipKind.GUARDIAN,
+        status=RelationshipStatus.ACTIVE,
+        rights=FULL,
+        dependent_born=BORN,
+        policy=DEFAULT_POLICY,
+        today=BORN.replace(year=BORN.year + 18),
+        record_suspended=True,
+    )
+    assert answer.status == RelationshipStatus.EXPIRED
