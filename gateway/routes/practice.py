@@ -196,7 +196,9 @@ def search_patients(
 @router.get("/patients/{patient_id}/dashboard", responses=_SIGNED_IN)
 def patient_dashboard(patient_id: PatientId, staff: Staff, services: Services) -> schemas.Dashboard:
     """The patient dashboard (S2, P6): demographics, enrollment status and history, invitations
-    sent, proxies with their rights, and the actions the staff member's permissions allow."""
+    sent, proxies with their rights, the actions the staff member's permissions allow, and the
+    portal username once the record is linked to an account (I7: for a patient who forgot it;
+    each look-up is audited)."""
     where = {"practice_id": staff.practice_id, "patient_id": patient_id}
     patient = services.enrollment.GetPatient(enrollment_pb2.GetPatientRequest(**where)).patient
     invitations = services.enrollment.ListInvitations(
@@ -207,8 +209,18 @@ def patient_dashboard(patient_id: PatientId, staff: Staff, services: Services) -
     ).relationships
     actions = enrollment_pb2.PatientAction
     offered = [convert.enum_value(actions, a) for a in patient.available_actions]
+    username = (
+        services.identity.LookUpUsername(
+            identity_pb2.LookUpUsernameRequest(
+                account_id=patient.account_id, practice_id=staff.practice_id
+            )
+        ).username
+        if patient.account_id
+        else None
+    )
     return schemas.Dashboard(
         patient=convert.patient(patient),
+        username=username,
         invitations=[convert.invitation(i) for i in invitations],
         proxies=[convert.relationship(r) for r in proxies],
         actions=permitted_actions(offered, staff.permissions),

@@ -200,6 +200,9 @@ class Dashboard(BaseModel):
     proxies with their rights (P6), and the enrollment actions this staff member may take now."""
 
     patient: Patient
+    # The portal username of the account linked to the record, None before one is; staff read
+    # it to a patient who forgot it (I7), and each look-up is audited.
+    username: str | None
     invitations: list[Invitation]
     proxies: list[Relationship]
     actions: list[PatientAction]

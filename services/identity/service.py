@@ -136,3 +136,13 @@ def get_account(session: Session, *, account_id: str) -> Account:
     if account is None:
         raise AccountNotFound()
     return account
+
+
+def look_up_username(session: Session, *, account_id: str, practice_id: str) -> str:
+    """The account's username, for staff of a practice where the account has a record (I7);
+    audited with the staff member asking (X2). AccountNotFound for an unknown account."""
+    account = get_account(session, account_id=account_id)
+    trail.record(
+        session, "account.username.look_up", f"account:{account.id}", practice_id=practice_id
+    )
+    return account.username

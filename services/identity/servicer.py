@@ -288,6 +288,15 @@ class IdentityServicer(
             repository.end_account_challenges(session, request.account_id, utcnow())
         return identity_pb2.ReviewRecordAccessResponse(sessions_ended=True)
 
+    def LookUpUsername(
+        self, request: identity_pb2.LookUpUsernameRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.LookUpUsernameResponse:
+        with self._database.transaction() as session:
+            username = service.look_up_username(
+                session, account_id=request.account_id, practice_id=request.practice_id
+            )
+        return identity_pb2.LookUpUsernameResponse(username=username)
+
     def SendAccountNotice(
         self, request: identity_pb2.SendAccountNoticeRequest, context: grpc.ServicerContext
     ) -> identity_pb2.SendAccountNoticeResponse:

@@ -91,6 +91,23 @@ def test_dashboard_unenroll_notice_and_reactivation_S2_E13_I6_N3(stack: Stack):
     assert reactivated.json()["account_id"] == unenrolled.json()["account_id"]
 
 
+# rule I7, S2
+def test_the_dashboard_shows_staff_the_patients_username_once_linked_I7_S2(stack: Stack):
+    staff = staff_session(stack)
+    patient_id = invited_patient(stack, staff)
+    board = stack.api.get(f"/practice/patients/{patient_id}/dashboard", headers=staff)
+    assert board.json()["username"] is None
+    ticket = activation_ticket(stack, token_in(stack.wait_for_mail(EMAIL, "invites you")))
+    assert submit_details(stack, ticket).status_code == 200
+    code = code_in(stack.wait_for_mail(EMAIL, "code"))
+    stack.api.post("/patient/activation/complete", json={"activation_ticket": ticket, "code": code})
+
+    board = stack.api.get(f"/practice/patients/{patient_id}/dashboard", headers=staff)
+
+    assert board.status_code == 200, board.text
+    assert board.json()["username"] == "JaneDoe84"
+
+
 # rule I8
 def test_staff_set_and_read_home_phone_and_street_address_I8(stack: Stack):
     staff = staff_session(stack)

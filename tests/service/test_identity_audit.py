@@ -17,7 +17,12 @@ from tests.service.test_identity_staff_support import (
     sign_in,
     staff_request,
 )
-from tests.service.test_identity_support import PASSWORD, UNREACHABLE_NOTIFY, start_identity
+from tests.service.test_identity_support import (
+    PASSWORD,
+    UNREACHABLE_NOTIFY,
+    registration,
+    start_identity,
+)
 
 ADMIN = [(ACTOR_KEY, "staff:admin-1")]
 
@@ -119,3 +124,23 @@ def test_the_identity_chain_verifies_after_staff_actions_X2(stub, channel):
         audit_pb2.VerifyAuditChainRequest(), timeout=5
     )
     assert verdict.intact and verdict.records >= 3
+
+
+# rule I7, X2
+def test_staff_looking_up_a_username_is_recorded_with_who_asked_I7_X2(stub, channel):
+    registered = stub.RegisterAccount(registration("JaneDoe84"), timeout=10)
+    answer = stub.LookUpUsername(
+        identity_pb2.LookUpUsernameRequest(
+            account_id=registered.account_id, practice_id="practice-1"
+        ),
+        metadata=ADMIN,
+        timeout=10,
+    )
+    assert answer.username == "JaneDoe84"
+    [record] = [r for r in _trail(channel) if r.action == "account.username.look_up"]
+    assert (record.actor, record.target, record.practice_id) == (
+        "staff:admin-1",
+        f"account:{registered.account_id}",
+        "practice-1",
+    )
+    assert "JaneDoe84" not in str(record)
