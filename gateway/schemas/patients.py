@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from gateway.schemas.types import (
     BirthSex,
     Email,
+    EmailQuery,
     EnrollmentStatus,
     EnrollNowOutcome,
     InvitationState,
@@ -18,6 +19,7 @@ from gateway.schemas.types import (
     Name,
     PatientAction,
     Phone,
+    PhoneQuery,
     Preset,
     RelationshipKind,
     RelationshipStatus,
@@ -182,8 +184,8 @@ class PatientSearch(_Request):
     name: Name | None = None
     date_of_birth: IsoDate | None = None
     mrn: Mrn | None = None
-    email: Email | None = None
-    phone: Phone | None = None
+    email: EmailQuery | None = None
+    phone: PhoneQuery | None = None
     page_size: int = Field(25, ge=1, le=100)
     page_token: str | None = Field(None, min_length=1, max_length=1024)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from gateway.schemas.types import _Request
+from gateway.schemas.types import DisplayPhone, _Request
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: tuple[str, ...] = Day.__args__  # type: ignore[attr-defined]
@@ -69,7 +69,7 @@ class BrandingUpdate(_Request):
     phone, or no logo."""
 
     display_name: Annotated[str, StringConstraints(max_length=200)] = ""
-    contact_phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    contact_phone: DisplayPhone | Literal[""] = ""
     logo_url: Annotated[str, StringConstraints(max_length=500)] = ""
 
 

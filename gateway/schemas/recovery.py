@@ -13,7 +13,7 @@ from gateway.schemas.types import (
     IsoDate,
     Name,
     Password,
-    Phone,
+    PhoneQuery,
     Secret,
     Username,
     _Request,
@@ -107,7 +107,7 @@ class InformationResetStart(_Request):
     first_name: Name
     last_name: Name
     date_of_birth: IsoDate
-    home_phone: Phone
+    home_phone: PhoneQuery
 
 
 class AddressesToPick(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -13,6 +14,9 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from services.common import contacts
 
 EnrollmentStatus = Literal[
     "not_enrolled", "pending", "enrolled", "declined", "deferred", "unenrolled"
@@ -43,8 +47,49 @@ IsoDate = Annotated[
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+def _one_validator(
+    check: Callable[[str], str], kind: str, *, as_written: bool = False
+) -> AfterValidator:
+    """The services' own check of a contact (services.common.contacts), so every route takes
+    exactly the addresses and numbers notify can send to; the value goes on normalized, or
+    `as_written` where people read it as the practice typed it."""
+
+    def run(value: str) -> str:
+        try:
+            normalized = check(value)
+        except contacts.InvalidContact as error:
+            raise PydanticCustomError(f"invalid_{kind}", str(error)) from None
+        return value if as_written else normalized
+
+    return AfterValidator(run)
+
+
+# An address or number the product keeps or sends to.
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
+    _one_validator(contacts.email_address, "email"),
+    Field(examples=["jane.doe@example.com"]),
+]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    _one_validator(contacts.phone_number, "phone"),
+    Field(examples=["+1 312 555 0142"]),
+]
+# A phone people read as the practice wrote it (an email's footer), checked like any other.
+DisplayPhone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    _one_validator(contacts.phone_number, "phone", as_written=True),
+    Field(examples=["(312) 555-0100"]),
+]
+# What a person types to find or match a record (search, identity checks): compared with what
+# is on file, never kept or sent to, so any form is taken.
+EmailQuery = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+PhoneQuery = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 # The first line of a home address; the service collapses inner runs of white space.
 StreetAddress = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)

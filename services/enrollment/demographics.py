@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
+from services.common import contacts
 from services.common.errors import FieldViolation
 from services.enrollment import domain
 from services.enrollment.domain import BirthSex
@@ -69,28 +67,20 @@ def _zip_code(value: str, _today: date) -> str:
 
 
 def _email(value: str, _today: date) -> str:
-    try:
-        return str(validate_email(value, check_deliverability=False).normalized)
-    except EmailNotValidError:
-        raise ValueError("Enter an email address like name@example.com.") from None
+    return contacts.email_address(value)
 
 
 def phone_in_e164(value: str) -> str | None:
     """The phone number in E.164 (+13125550142), a number without a country code read as US;
     None when it is not a valid phone number."""
     try:
-        number = phonenumbers.parse(value, "US")
-    except phonenumbers.NumberParseException:
+        return contacts.phone_number(value)
+    except contacts.InvalidContact:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _phone(value: str, _today: date) -> str:
-    if (number := phone_in_e164(value)) is None:
-        raise ValueError("Enter a valid phone number, e.g. +1 312 555 0142.")
-    return number
+    return contacts.phone_number(value)
 
 
 def _street_address(value: str, _today: date) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
+from services.common import contacts
 from services.common.errors import FieldViolation
 from services.identity.errors import InvalidRequest
 
@@ -16,26 +14,21 @@ def normalize_email(email: str) -> str:
     letter case, and mail providers treat the local part case-insensitively.
     """
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
+        return contacts.email_address(email).lower()
+    except contacts.InvalidContact as error:
         raise InvalidRequest(
-            "Enter a valid email address, like name@example.com.",
-            violations=[FieldViolation("email", "Not a valid email address.")],
+            str(error), violations=[FieldViolation("email", "Not a valid email address.")]
         ) from None
 
 
 def normalize_cell_phone(phone: str) -> str:
     """A valid phone number in E.164 form (+14155552671), or InvalidRequest on "cell_phone"."""
     try:
-        number = phonenumbers.parse(phone.strip(), None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return contacts.phone_number(phone)
+    except contacts.InvalidContact as error:
         raise InvalidRequest(
-            "Enter the cell phone with its country code, like +1 415 555 2671.",
-            violations=[FieldViolation("cell_phone", "Not a valid phone number.")],
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            str(error), violations=[FieldViolation("cell_phone", "Not a valid phone number.")]
+        ) from None
 
 
 def mask_email(email: str) -> str:

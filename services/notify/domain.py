@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
+from services.common import contacts
 from services.common.errors import FieldViolation
 from services.notify.errors import InvalidBranding, InvalidNotification
 
@@ -131,20 +129,16 @@ class Request:
 
 
 def _recipient_problem(channel: Channel, recipient: str) -> tuple[str, str | None]:
-    """The normalized recipient, or the original and what is wrong with it."""
-    if channel is Channel.EMAIL:
-        try:
-            return validate_email(recipient, check_deliverability=False).normalized, None
-        except EmailNotValidError:
-            return recipient, "Give a valid email address."
+    """The normalized recipient, or the original and what is wrong with it. A number must come
+    already in E.164 form, as every service writes it (services.common.contacts)."""
     try:
-        number = phonenumbers.parse(recipient, None)
-    except phonenumbers.NumberParseException:
-        number = None
-    e164 = number and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if number is None or not phonenumbers.is_valid_number(number) or e164 != recipient:
-        return recipient, "Give a valid phone number in E.164 form, e.g. +14155550100."
-    return recipient, None
+        if channel is Channel.EMAIL:
+            return contacts.email_address(recipient), None
+        if contacts.phone_number(recipient) == recipient:
+            return recipient, None
+    except contacts.InvalidContact as error:
+        return recipient, str(error)
+    return recipient, "Give the phone number in E.164 form, e.g. +14155550100."
 
 
 def is_https_link(value: str) -> bool:
@@ -229,8 +223,6 @@ MAX_PRACTICE_ID = 64
 MAX_DISPLAY_NAME = 200
 MAX_CONTACT_PHONE = 40
 MAX_LOGO_URL = 500
-# Phone numbers written without a country code are read as North American.
-PHONE_REGION = "US"
 
 
 @dataclass(frozen=True)
@@ -245,10 +237,10 @@ class Branding:
 
 def _is_phone(value: str) -> bool:
     try:
-        number = phonenumbers.parse(value, PHONE_REGION)
-    except phonenumbers.NumberParseException:
+        contacts.phone_number(value)
+    except contacts.InvalidContact:
         return False
-    return phonenumbers.is_valid_number(number)
+    return True
 
 
 def validated_branding(

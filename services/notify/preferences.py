@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
+from services.common import contacts
 from services.common.crypto import Keyring
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
@@ -76,11 +76,9 @@ def set_preference(
         problems.append(FieldViolation("method", "Choose email, sms or both."))
     if email.strip():
         try:
-            email = validate_email(email.strip(), check_deliverability=False).normalized
-        except EmailNotValidError:
-            problems.append(
-                FieldViolation("email", "Enter an email address like jane@example.com.")
-            )
+            email = contacts.email_address(email)
+        except contacts.InvalidContact as error:
+            problems.append(FieldViolation("email", str(error)))
     if problems or method is None:
         raise InvalidNotification("Correct the preference and save again.", violations=problems)
     row = session.get(CommunicationPreference, (account_id, practice_id), with_for_update=True)

@@ -6,7 +6,7 @@ transaction, so there is no invitation without its notification."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from vestibule.notify.v1 import notify_pb2
 
+from services.common import contacts
 from services.common.crypto import new_token, token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
@@ -95,7 +96,9 @@ def granted_rights(kind: RelationshipKind, rights: Iterable[str], preset: str) -
     return PRESETS[preset]
 
 
-def _check_invitee(invitee: Invitee) -> None:
+def _checked_invitee(invitee: Invitee) -> Invitee:
+    """The invitee with the email in the one form every service takes (so notify can send the
+    invitation); InvitationRefused naming each missing or wrong field."""
     missing = [
         FieldViolation(name, "Required.")
         for name, value in (
@@ -105,12 +108,17 @@ def _check_invitee(invitee: Invitee) -> None:
         )
         if not value.strip()
     ]
-    if invitee.email.strip() and "@" not in invitee.email:
-        missing.append(FieldViolation("email", "Not an email address."))
+    email = invitee.email
+    if email.strip():
+        try:
+            email = contacts.email_address(email)
+        except contacts.InvalidContact as error:
+            missing.append(FieldViolation("email", str(error)))
     if missing:
         raise InvitationRefused(
             "Give the invitee's first and last name and email address.", violations=missing
         )
+    return replace(invitee, email=email)
 
 
 class InvitationUseCases:
@@ -152,8 +160,7 @@ class InvitationUseCases:
                 violations=[FieldViolation("patient_id", "Required.")],
             )
         rights = granted_rights(request.kind, request.rights, request.preset)
-        invitee = request.invitee
-        _check_invitee(invitee)
+        invitee = _checked_invitee(request.invitee)
         record = self._patients.record(
             practice_id=request.practice_id, patient_id=request.patient_id
         )

@@ -110,6 +110,21 @@ def test_guardians_of_a_child_create_an_account_or_sign_in_P1_P2_X3(stack: Stack
     assert accepted.json()["proxy_account_id"] != done["account_id"]
 
 
+# rule P3, N1
+def test_an_invitation_to_an_address_no_mail_could_reach_is_refused_P3_N1(stack: Stack):
+    jane = activated_patient_session(stack)
+    answer_security_questions(stack, jane)
+    for email in ("x@", "a b@example.com"):
+        refused = stack.api.post(
+            "/patient/representatives", headers=jane, json={**MARIA, "email": email}
+        )
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["email"]
+    listed = stack.api.get("/patient/me", headers=jane).json()["enrollments"][0]["patient_id"]
+    proxies = stack.api.get(f"/patient/records/{listed}/proxies", headers=jane).json()
+    assert proxies["relationships"] == []
+
+
 # rule P3, E10
 def test_a_patient_invites_a_representative_who_then_acts_for_them_P3_E10(stack: Stack):
     jane = activated_patient_session(stack)

@@ -15,6 +15,7 @@ from vestibule.proxy.v1 import proxy_pb2
 
 from services.proxy.models import AuditRecord, ProxyInvitation, Relationship
 from tests.service.proxy_support import Record
+from tests.service.test_identity_support import field_violations
 
 CHILD = Record(date_of_birth="2019-05-20", zip_code="60614", first_name="Sam")
 ADULT = Record(
@@ -405,6 +406,15 @@ def test_an_invitee_without_email_is_refused_P1(stub_and_records):
     nameless = proxy_pb2.Invitee(first_name="Maria", last_name="Lopez")
     error = refused(lambda: invite_guardian(stub_and_records, nameless))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# rule P3, N1
+@pytest.mark.parametrize("email", ["x@", "a b@example.com"])
+def test_an_email_notify_could_not_send_to_is_refused_naming_it_P3_N1(stub_and_records, email):
+    invitee = proxy_pb2.Invitee(first_name="Maria", last_name="Lopez", email=email)
+    error = refused(lambda: invite_representative(stub_and_records, invitee))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert list(field_violations(error)) == ["email"]
 
 
 # rule P3
