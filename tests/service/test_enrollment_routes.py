@@ -174,6 +174,9 @@ def test_dashboard_gathers_record_invitations_proxies_and_permitted_actions_S2_P
         ("guardian", ["health_records:view"])
     ]
     assert body["actions"] == ["unenroll"]
+    assert body["username"] == "user-of-a1"
+    request, _ = doubles.calls.last("LookUpUsername")
+    assert (request.account_id, request.practice_id) == ("a1", "p1")
 
 
 # rule S2

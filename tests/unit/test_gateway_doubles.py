@@ -100,6 +100,10 @@ class Identity(identity_pb2_grpc.IdentityServiceServicer):
             acceptable=long_enough,
         )
 
+    def LookUpUsername(self, request, context):  # type: ignore[no-untyped-def]
+        self.calls.record("LookUpUsername", request, context)
+        return identity_pb2.LookUpUsernameResponse(username=f"user-of-{request.account_id}")
+
     def _check(self, password: str) -> None:
         if password != "right-password":
             raise errors.Unauthenticated("The user name or password is not right.")
