@@ -99,16 +99,16 @@ def create_staff_member(
     new: NewStaffMember,
     copy_permissions_from_staff_id: str = "",
     password_change_required: bool = True,
-) -> StaffMember:
+) -> tuple[StaffMember, bool]:
     """Adds a staff member to a practice (S1) with their role's preset permissions, the ones
     granted, and those of another staff member of the same practice when one is named (else
     StaffMemberNotFound). The initial password must be changed at first sign-in unless
-    `password_change_required` is False (bootstrap tooling). A retry with the same key returns
-    the first one."""
+    `password_change_required` is False (bootstrap tooling). Answers the staff member and
+    whether this call created them: a retry with the same key answers the first one."""
     key = checks.required("idempotency_key", idempotency_key, checks.IDEMPOTENCY_KEY_MAX_LENGTH)
     existing = repository.staff_member_by_idempotency_key(session, key)
     if existing is not None:
-        return existing
+        return existing, False
     copied: list[str] = []
     if copy_permissions_from_staff_id:
         source = repository.practice_staff_member(
@@ -139,7 +139,7 @@ def create_staff_member(
     except IntegrityError:
         existing = repository.staff_member_by_idempotency_key(session, key)
         if existing is not None:
-            return existing
+            return existing, False
         raise UsernameTaken("user_id", "user ID") from None
     trail.record(
         session,
@@ -148,7 +148,7 @@ def create_staff_member(
         practice_id=member.practice_id,
         details={"role": member.role, "permissions": ",".join(member.permissions)},
     )
-    return member
+    return member, True
 
 
 def list_staff(session: Session, *, practice_id: str) -> list[StaffMember]:
