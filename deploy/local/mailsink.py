@@ -232,7 +232,7 @@ def main() -> None:
     commands.add_parser("code", parents=[folders], help="print the newest verification code")
     args = parser.parse_args()
     if args.command == "serve":
-        port = args.port or NotifySettings().smtp_port
+        port = NotifySettings().smtp_port if args.port is None else args.port
         sink = start_sink(args.folder, port, args.host)
         print(f"mail sink on {sink.host}:{sink.port}, saving to {sink.folder}")
         try:
