@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROTOS := $(shell find protos -name '*.proto')
 export PYTHONPATH := $(CURDIR)/gen:$(CURDIR)
 
-.PHONY: install generate migrate run sent test lint deploy-check bench clean lock images
+.PHONY: install generate migrate run sent audit-verify test lint deploy-check bench clean lock images
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +35,15 @@ run: generate
 # What the local mail and SMS sinks of `make run` received, newest first.
 sent: install
 	$(BIN)/python -m deploy.local.mailsink list
+
+# Checks every service's audit hash chain (X2); without VESTIBULE_SECRET_KEY, with the key
+# `make run` keeps in its data folder.
+audit-verify: install
+	@key_file="$${VESTIBULE_DATA_DIR:-.data}/secret.key"; \
+	if [ -z "$${VESTIBULE_SECRET_KEY:-}" ] && [ -f "$$key_file" ]; then \
+		VESTIBULE_SECRET_KEY="$$(cat "$$key_file")"; export VESTIBULE_SECRET_KEY; \
+	fi; \
+	$(BIN)/python -m services.common.audit_api verify
 
 test: generate
 	$(BIN)/python -m pytest -n 2

@@ -32,6 +32,8 @@ TOOLS = ROOT / ".tools"
 CHECKOV_VENV = ROOT / ".venv-checkov"
 RENDERED = {
     **{f"k8s/{p.name}": p for p in sorted((DEPLOY / "k8s" / "overlays").iterdir()) if p.is_dir()},
+    # Applied beside an overlay, once per practice (deploy/README.md, "Onboarding a practice").
+    "k8s/practice-onboarding": DEPLOY / "k8s" / "practice-onboarding",
     "otel-collector": DEPLOY / "otel-collector",
 }
 # An official static kubectl build inside a package of the npm registry, checked against the
@@ -62,12 +64,15 @@ INSTALL_STEPS = {
     "migration",
     "config",
     "server",
+    "onboarding",
 }
 # Secrets no object in the overlay makes: created with kubectl (deploy/README.md).
 SECRETS_MADE_BY_HAND = {
     "k8s/development": {
         f"{name}-secret-key" for name in ("identity", "enrollment", "proxy", "notify")
-    }
+    },
+    # The first administrator's initial password, made just before the Job runs.
+    "k8s/practice-onboarding": {"practice-onboarding"},
 }
 
 

@@ -1,7 +1,7 @@
 """The local SMTP sink: a real SMTP server that keeps every message as a .eml file; and what
 the local sinks kept, mail and SMS (`<reference>.json` from notify's SMS folder) together.
 
-python -m deploy.local.mailsink serve [--folder F] [--port 8025]
+python -m deploy.local.mailsink serve [--folder F] [--port P]  # P: VESTIBULE_NOTIFY_SMTP_PORT
 python -m deploy.local.mailsink list [--folder F] [--sms-folder S]   # newest first (`make sent`)
 python -m deploy.local.mailsink show FILE [--folder F] [--sms-folder S]
 python -m deploy.local.mailsink token [--folder F] [--sms-folder S]  # the newest invitation token
@@ -11,6 +11,7 @@ python -m deploy.local.mailsink code [--folder F] [--sms-folder S]   # the newes
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from services.common.settings import Settings
+from services.notify.settings import NotifySettings
 
 # What `token` and `code` pick out of the newest message that has one.
 PATTERNS = {
@@ -105,6 +107,22 @@ class MailSink:
     def messages(self) -> list[Path]:
         """The saved messages, oldest first."""
         return sorted(self.folder.glob("*.eml"))
+
+
+def start_sink(folder: Path, port: int, host: str = "127.0.0.1") -> MailSink:
+    """A started sink on `host:port`; when it cannot listen there (another stack or program
+    holds the port), SystemExit with one line that says what to do."""
+    try:
+        return MailSink(folder, host, port).start()
+    except OSError as error:
+        why = (
+            "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+        )
+        raise SystemExit(
+            f"The local mail sink cannot listen on {host}:{port}: the port {why}. Stop what "
+            f"listens there, or set VESTIBULE_NOTIFY_SMTP_PORT (where notify sends mail) to a "
+            f"free port, e.g. VESTIBULE_NOTIFY_SMTP_PORT={port + 1}."
+        ) from None
 
 
 def read_message(path: Path) -> EmailMessage:
@@ -204,7 +222,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", parents=[folder], help="receive mail until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8025)
+    serve.add_argument("--port", type=int, help="default: VESTIBULE_NOTIFY_SMTP_PORT (8025)")
     commands.add_parser(
         "list", parents=[folders], help="mail and SMS, newest first: when, mail/sms, file, to, what"
     )
@@ -214,7 +232,8 @@ def main() -> None:
     commands.add_parser("code", parents=[folders], help="print the newest verification code")
     args = parser.parse_args()
     if args.command == "serve":
-        sink = MailSink(args.folder, args.host, args.port).start()
+        port = NotifySettings().smtp_port if args.port is None else args.port
+        sink = start_sink(args.folder, port, args.host)
         print(f"mail sink on {sink.host}:{sink.port}, saving to {sink.folder}")
         try:
             threading.Event().wait()

@@ -15,10 +15,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local import demo
-from deploy.local.mailsink import MailSink
+from deploy.local.mailsink import MailSink, start_sink
 from services.common.clients import channel_to
 from services.common.migrate import SERVICES, upgrade
 from services.common.settings import ServiceSettings, Settings
+from services.notify.settings import NotifySettings
 
 STARTUP_SECONDS = 30
 
@@ -52,6 +53,12 @@ def _wait_until_serving(shared: Settings, name: str, process: subprocess.Popen[b
     raise SystemExit(f"{name} did not become healthy at {address} within {STARTUP_SECONDS}s")
 
 
+def mail_sink(folder: Path) -> MailSink:
+    """The local mail sink, started on the port notify sends mail to
+    (VESTIBULE_NOTIFY_SMTP_PORT, 8025); one line and SystemExit when that port is taken."""
+    return start_sink(folder, NotifySettings().smtp_port)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -66,13 +73,9 @@ def main() -> None:
     environment.setdefault("VESTIBULE_SECRET_KEY", _secret_key(data_dir))
     os.environ.update(environment)
     shared = Settings()  # type: ignore[call-arg]
-
-    for service in SERVICES:
-        upgrade(service, ServiceSettings.for_service(service, shared).database_url)
-
+    # First, so a taken port ends the run with one line before anything else has started.
     mail_folder = data_dir / "mail"
-    sink = MailSink(mail_folder)
-    sink.start()
+    sink = mail_sink(mail_folder)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def stop_all(*_: object) -> None:
@@ -87,6 +90,8 @@ def main() -> None:
         sink.stop()
 
     try:
+        for service in SERVICES:
+            upgrade(service, ServiceSettings.for_service(service, shared).database_url)
         for service in ("notify", "identity", "enrollment", "proxy"):
             child = subprocess.Popen(  # noqa: S603 - our own modules
                 [sys.executable, "-m", f"services.{service}.server"], env=environment

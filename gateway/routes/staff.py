@@ -163,7 +163,9 @@ def update_permissions(
     staff_id: StaffId, body: schemas.PermissionsUpdate, staff: Staff, services: Services
 ) -> schemas.StaffMemberDetails:
     """Replaces a staff member's permissions, and their role when one is given (a new role
-    changes no permission by itself); their sessions see the change at once."""
+    changes no permission by itself); their sessions see the change at once. 409
+    `LAST_ADMINISTRATOR` when it would take manage_personnel from the practice's last active
+    administrator."""
     answer = services.identity.UpdateStaffPermissions(
         identity_pb2.UpdateStaffPermissionsRequest(
             practice_id=staff.practice_id,
@@ -179,7 +181,8 @@ def update_permissions(
 def deactivate_staff_member(
     staff_id: StaffId, staff: Staff, services: Services
 ) -> schemas.StaffMemberDetails:
-    """Deactivates a staff member: their sessions end at once and they cannot sign in."""
+    """Deactivates a staff member: their sessions end at once and they cannot sign in. 409
+    `LAST_ADMINISTRATOR` for the practice's last active administrator."""
     answer = services.identity.DeactivateStaffMember(
         identity_pb2.DeactivateStaffMemberRequest(practice_id=staff.practice_id, staff_id=staff_id)
     )

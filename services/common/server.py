@@ -17,8 +17,8 @@ from vestibule.audit.v1 import audit_pb2_grpc
 
 from services.common import telemetry
 from services.common.audit import AuditTrail
-from services.common.audit_api import SERVICE_NAME as AUDIT_SERVICE_NAME
-from services.common.audit_api import AuditServicer
+from services.common.audit_servicer import SERVICE_NAME as AUDIT_SERVICE_NAME
+from services.common.audit_servicer import AuditServicer
 from services.common.db import Database
 from services.common.interceptors import ServiceInterceptor
 from services.common.logs import configure_logging

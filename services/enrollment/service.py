@@ -16,6 +16,7 @@ from services.common.errors import FieldViolation, InvalidArgument
 from services.common.outbox import Outbox
 from services.enrollment import demographics, domain, errors, repository, responses
 from services.enrollment.audit import record_patient_action as _audit
+from services.enrollment.audit import trail
 from services.enrollment.auto_invites import AutoInvites
 from services.enrollment.demographics import demographics_of
 from services.enrollment.history import change_status
@@ -57,10 +58,13 @@ class EnrollmentUseCases:
         contact_phone: str,
         time_zone: str,
         email_required: bool,
-    ) -> Practice:
+    ) -> tuple[Practice, bool]:
+        """Creates a practice (E14) and records it in the audit trail (X2); answers it and
+        whether this call created it. A retry with the same key, even one racing this call,
+        answers the practice made first and creates nothing."""
         require_key(idempotency_key)
         if existing := repository.practice_by_key(session, idempotency_key):
-            return existing
+            return existing, False
         violations = [] if name.strip() else [FieldViolation("name", "Required.")]
         try:
             ZoneInfo(time_zone or "UTC")
@@ -75,9 +79,15 @@ class EnrollmentUseCases:
             time_zone=time_zone or "UTC",
             email_required=email_required,
         )
-        session.add(practice)
-        session.flush()
-        return practice
+        try:
+            with session.begin_nested():
+                session.add(practice)
+        except IntegrityError:
+            if existing := repository.practice_by_key(session, idempotency_key):
+                return existing, False
+            raise
+        trail.record(session, "practice.create", f"practice:{practice.id}", practice_id=practice.id)
+        return practice, True
 
     def get_practice(self, session: Session, *, practice_id: str) -> Practice:
         practice = session.get(Practice, practice_id)

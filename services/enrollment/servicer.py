@@ -50,7 +50,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.CreatePracticeRequest, context: grpc.ServicerContext
     ) -> pb.CreatePracticeResponse:
         with self._database.transaction() as session:
-            practice = self._use_cases.create_practice(
+            practice, created = self._use_cases.create_practice(
                 session,
                 idempotency_key=request.idempotency_key,
                 name=request.name,
@@ -60,7 +60,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 if request.HasField("email_required")
                 else True,
             )
-            return pb.CreatePracticeResponse(practice=messages.practice(practice))
+            return pb.CreatePracticeResponse(practice=messages.practice(practice), created=created)
 
     def GetPractice(
         self, request: pb.GetPracticeRequest, context: grpc.ServicerContext

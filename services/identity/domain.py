@@ -71,6 +71,12 @@ PERMISSIONS = frozenset(
 )
 
 
+# The permission that makes a staff member one of their practice's administrators: who adds
+# staff and changes their permissions (S1). A practice always keeps at least one active
+# administrator (E14).
+ADMINISTRATOR_PERMISSION = "manage_personnel"
+
+
 class StaffRole(StrEnum):
     """A staff member's job at their practice (S1); it presets the permissions they start with."""
 
@@ -124,6 +130,19 @@ def initial_permissions(
     the ones copied from a colleague, together. Only creation applies the preset; a later role
     change leaves permissions as they are."""
     return sorted(ROLE_PERMISSIONS[role] | set(granted) | set(copied))
+
+
+def is_active_administrator(permissions: Iterable[str], *, deactivated: bool) -> bool:
+    """Whether a staff member counts as an active administrator of their practice (E14): they
+    hold manage_personnel and are not deactivated."""
+    return not deactivated and ADMINISTRATOR_PERMISSION in set(permissions)
+
+
+def ends_the_last_administrator(*, is_now: bool, stays: bool, other_administrators: int) -> bool:
+    """Whether a change to one staff member would leave the practice with no active
+    administrator (E14): they are one now, will not be after the change, and no colleague is.
+    A change that ends no administration is never refused, even in a practice without one."""
+    return is_now and not stays and other_administrators == 0
 
 
 @dataclass(frozen=True)

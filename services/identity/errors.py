@@ -322,6 +322,18 @@ class CannotDeactivateSelf(FailedPrecondition):
         super().__init__("You cannot deactivate yourself. Ask another administrator to do it.")
 
 
+class LastAdministrator(FailedPrecondition):
+    """The change would leave the practice without an active administrator (E14)."""
+
+    reason = "LAST_ADMINISTRATOR"
+
+    def __init__(self, change: str) -> None:
+        super().__init__(
+            f"A practice must always keep at least one active administrator, so {change} is "
+            "refused. Give manage_personnel to another active staff member first."
+        )
+
+
 class ChallengeEnded(Unauthenticated):
     """The sign-in challenge token is unknown, expired, used, or its login locked or ended."""
 

@@ -136,6 +136,22 @@ def practice_staff(session: Session, practice_id: str) -> list[StaffMember]:
     )
 
 
+def lock_practice_staff(session: Session, practice_id: str) -> list[StaffMember]:
+    """Every staff member of the practice, locked in ID order and read afresh: a change that
+    could end the practice's last administrator (E14) takes these locks first, so two such
+    changes run one after the other and the second sees what the first did. The fixed order
+    keeps two of them from deadlocking."""
+    return list(
+        session.scalars(
+            select(StaffMember)
+            .where(StaffMember.practice_id == practice_id)
+            .order_by(StaffMember.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def end_sessions(
     session: Session,
     kind: PrincipalKind,

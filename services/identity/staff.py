@@ -1,5 +1,6 @@
-"""Practice staff use cases (S1, S3): add, list, get, change role and permissions, deactivate,
-and the practice's staff security policy. Every lookup is scoped to the caller's practice."""
+"""Practice staff use cases (S1, S3, E14): add, list, get, change role and permissions,
+deactivate, and the practice's staff security policy. Every lookup is scoped to the caller's
+practice, and no change leaves a practice without an active administrator."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.identity.domain import PrincipalKind, StaffRole
 from services.identity.errors import (
     CannotDeactivateSelf,
     InvalidRequest,
+    LastAdministrator,
     StaffMemberNotFound,
     UsernameTaken,
 )
@@ -97,16 +99,16 @@ def create_staff_member(
     new: NewStaffMember,
     copy_permissions_from_staff_id: str = "",
     password_change_required: bool = True,
-) -> StaffMember:
+) -> tuple[StaffMember, bool]:
     """Adds a staff member to a practice (S1) with their role's preset permissions, the ones
     granted, and those of another staff member of the same practice when one is named (else
     StaffMemberNotFound). The initial password must be changed at first sign-in unless
-    `password_change_required` is False (bootstrap tooling). A retry with the same key returns
-    the first one."""
+    `password_change_required` is False (bootstrap tooling). Answers the staff member and
+    whether this call created them: a retry with the same key answers the first one."""
     key = checks.required("idempotency_key", idempotency_key, checks.IDEMPOTENCY_KEY_MAX_LENGTH)
     existing = repository.staff_member_by_idempotency_key(session, key)
     if existing is not None:
-        return existing
+        return existing, False
     copied: list[str] = []
     if copy_permissions_from_staff_id:
         source = repository.practice_staff_member(
@@ -137,7 +139,7 @@ def create_staff_member(
     except IntegrityError:
         existing = repository.staff_member_by_idempotency_key(session, key)
         if existing is not None:
-            return existing
+            return existing, False
         raise UsernameTaken("user_id", "user ID") from None
     trail.record(
         session,
@@ -146,7 +148,7 @@ def create_staff_member(
         practice_id=member.practice_id,
         details={"role": member.role, "permissions": ",".join(member.permissions)},
     )
-    return member
+    return member, True
 
 
 def list_staff(session: Session, *, practice_id: str) -> list[StaffMember]:
@@ -169,6 +171,42 @@ def get_staff_member(
     return member
 
 
+def _locked_with_colleagues(
+    session: Session, practice_id: str, staff_id: str
+) -> tuple[StaffMember, list[StaffMember]]:
+    """The staff member of this practice and their colleagues, every one of them locked
+    (`repository.lock_practice_staff`); StaffMemberNotFound as `get_staff_member` (S3)."""
+    staff = repository.lock_practice_staff(session, practice_id) if practice_id and staff_id else []
+    member = next((row for row in staff if row.id == staff_id), None)
+    if member is None:
+        raise StaffMemberNotFound()
+    return member, [row for row in staff if row.id != staff_id]
+
+
+def _active_administrator(member: StaffMember) -> bool:
+    return domain.is_active_administrator(
+        member.permissions, deactivated=member.deactivated_at is not None
+    )
+
+
+def _keep_an_administrator(
+    member: StaffMember,
+    colleagues: list[StaffMember],
+    *,
+    permissions: list[str],
+    deactivated: bool,
+    change: str,
+) -> None:
+    """LastAdministrator when giving `member` these permissions and state would leave the
+    practice without an active administrator (E14); `change` names it in the message."""
+    if domain.ends_the_last_administrator(
+        is_now=_active_administrator(member),
+        stays=domain.is_active_administrator(permissions, deactivated=deactivated),
+        other_administrators=sum(map(_active_administrator, colleagues)),
+    ):
+        raise LastAdministrator(change)
+
+
 def update_permissions(
     session: Session,
     *,
@@ -179,9 +217,17 @@ def update_permissions(
 ) -> StaffMember:
     """Replaces the staff member's permissions (S1), and their role when one is given (None
     keeps it); their sessions see the change at once. A new role brings no preset: the
-    permissions given are the whole new set."""
+    permissions given are the whole new set. Taking manage_personnel from the practice's last
+    active administrator, their own or another's, is refused (LastAdministrator, E14)."""
     granted = valid_permissions(permissions)
-    member = get_staff_member(session, practice_id=practice_id, staff_id=staff_id, for_update=True)
+    member, colleagues = _locked_with_colleagues(session, practice_id, staff_id)
+    _keep_an_administrator(
+        member,
+        colleagues,
+        permissions=granted,
+        deactivated=member.deactivated_at is not None,
+        change="removing manage_personnel from its last active administrator",
+    )
     member.permissions = granted
     if role is not None:
         member.role = role
@@ -198,10 +244,18 @@ def update_permissions(
 def deactivate(session: Session, *, practice_id: str, staff_id: str) -> StaffMember:
     """Deactivates a staff member: every session and sign-in challenge of theirs ends at once,
     and they can no longer sign in. Deactivating again changes nothing; the caller cannot
-    deactivate themselves (CannotDeactivateSelf)."""
+    deactivate themselves (CannotDeactivateSelf), nor anyone the practice's last active
+    administrator (LastAdministrator, E14)."""
     if context.current().actor == f"staff:{staff_id}":
         raise CannotDeactivateSelf()
-    member = get_staff_member(session, practice_id=practice_id, staff_id=staff_id, for_update=True)
+    member, colleagues = _locked_with_colleagues(session, practice_id, staff_id)
+    _keep_an_administrator(
+        member,
+        colleagues,
+        permissions=member.permissions,
+        deactivated=True,
+        change="deactivating its last active administrator",
+    )
     if member.deactivated_at is None:
         now = utcnow()
         member.deactivated_at = now

@@ -194,14 +194,16 @@ class StaffRpcs:
             permissions=list(request.permissions),
         )
         with self._database.transaction() as session:
-            member = staff.create_staff_member(
+            member, created = staff.create_staff_member(
                 session,
                 idempotency_key=request.idempotency_key,
                 new=new,
                 copy_permissions_from_staff_id=request.copy_permissions_from_staff_id,
                 password_change_required=not request.skip_password_change,
             )
-        return identity_pb2.CreateStaffMemberResponse(staff_member=staff_member(member))
+        return identity_pb2.CreateStaffMemberResponse(
+            staff_member=staff_member(member), created=created
+        )
 
     def ListStaffMembers(
         self, request: identity_pb2.ListStaffMembersRequest, context: grpc.ServicerContext

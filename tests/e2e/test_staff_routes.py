@@ -201,3 +201,17 @@ def test_a_role_changed_through_the_gateway_keeps_the_permissions_as_sent_S1(sta
         f"/practice/staff/{staff_id}", headers=admin, json={"permissions": [], "role": "owner"}
     )
     assert unknown.status_code == 422
+
+
+# rule E14, S1
+def test_the_only_administrator_cannot_remove_their_own_manage_personnel_E14_S1(stack: Stack):
+    admin = staff_session(stack)
+    listed = stack.api.get("/practice/staff", headers=admin).json()["staff"]
+    (me,) = [m for m in listed if "manage_personnel" in m["permissions"]]
+    answer = stack.api.patch(
+        f"/practice/staff/{me['staff_id']}", headers=admin, json={"permissions": ["view_patients"]}
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "LAST_ADMINISTRATOR"
+    assert "at least one active administrator" in answer.json()["detail"]
+    assert stack.api.get("/practice/staff", headers=admin).status_code == 200

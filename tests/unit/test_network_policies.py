@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-KUSTOMIZATION = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "overlays" / "production"
+K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
+KUSTOMIZATION = K8S / "overlays" / "production"
+# Applied beside an overlay to onboard a practice (E14); its Job calls identity and enrollment.
+ONBOARDING = K8S / "practice-onboarding"
 NAMESPACE_LABELS = {"kubernetes.io/metadata.name": "vestibule"}
 PORTS = {"identity": 50051, "enrollment": 50052, "proxy": 50053, "notify": 50054}
 CALLS = {
@@ -28,15 +31,19 @@ CALLS = {
 LISTENING = {*PORTS.values(), 8081, 8443, 5432, 8000}
 
 
-@pytest.fixture(scope="module")
-def rendered() -> list[dict]:
+def render(folder: Path) -> list[dict]:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed")
     output = subprocess.run(  # noqa: S603 - kubectl with a fixed argument
-        [kubectl, "kustomize", str(KUSTOMIZATION)], capture_output=True, text=True, check=True
+        [kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=True
     ).stdout
     return [item for item in yaml.safe_load_all(output) if item]
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[dict]:
+    return render(KUSTOMIZATION)
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +183,26 @@ def test_only_notify_reaches_outside_the_cluster_for_mail_and_sms(policies, pods
         and {p["port"] for p in rule.get("ports", [])} & {587, 443}
     }
     assert outside == {"notify server"}
+
+
+# rule E14
+def test_the_onboarding_job_reaches_only_identity_and_enrollment_grpc_E14(policies, pods):
+    onboarding = render(ONBOARDING)
+    combined = policies + [item["spec"] for item in onboarding if item["kind"] == "NetworkPolicy"]
+    (job,) = [item for item in onboarding if item["kind"] == "Job"]
+    everything = {**pods, "onboarding": job["spec"]["template"]["metadata"]["labels"]}
+    reached = {
+        (name, port)
+        for name, labels in everything.items()
+        if name != "onboarding"
+        for port in LISTENING
+        if connects(combined, everything["onboarding"], labels, port)
+    }
+    assert reached == {("identity server", 50051), ("enrollment server", 50052)}
+    for service in PORTS:
+        callers = {f"{caller} server" for caller, callees in CALLS.items() if service in callees}
+        if service in {"identity", "enrollment"}:
+            callers.add("onboarding")
+        assert sources_reaching(combined, everything, f"{service} server", PORTS[service]) == (
+            callers
+        )
