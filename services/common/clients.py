@@ -13,6 +13,10 @@ from services.common import context, errors
 from services.common.settings import Settings
 from services.common.tls import MutualTls
 
+# gRPC's default lets the wait between reconnection attempts grow to two minutes: a service
+# back after an outage would stay unreachable (every call failing at once) for up to that long.
+MAX_RECONNECT_BACKOFF_MS = 2000
+
 
 class _CallDetails(NamedTuple):
     method: str
@@ -53,8 +57,13 @@ def connect(address: str, *, default_timeout: float, tls: MutualTls | None = Non
 
     Round robin spreads calls over every address the name resolves to (a headless Service's
     pods); servers close old connections, so the name is resolved again as replicas change.
+    While a service is down the channel tries to reconnect at least every
+    MAX_RECONNECT_BACKOFF_MS, so calls go through again within seconds of its return (N5).
     """
-    options = [("grpc.lb_policy_name", "round_robin")]
+    options = [
+        ("grpc.lb_policy_name", "round_robin"),
+        ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
+    ]
     if tls is None:
         channel = grpc.insecure_channel(address, options=options)
     else:

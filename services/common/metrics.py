@@ -37,6 +37,12 @@ NOTIFICATION_DELIVERY_FAILURES = _meter.create_counter(
     description="Attempts to send an email or text message that failed, by channel and "
     "whether it was the last attempt.",
 )
+DEAD_LETTERS = _meter.create_counter(
+    "vestibule.dead_letters",
+    description="Messages given up for good (N5), by path (the gRPC method an outbox calls, or "
+    "notify's channel: email, sms) and cause: refused (the receiver or the provider refused it "
+    "for good, e.g. a hard bounce) or expired (not delivered within the retention window).",
+)
 INVITATIONS_SENT = _meter.create_counter(
     "vestibule.invitations.sent", description="Enrollment invitations sent (E3, E4, E6)."
 )

@@ -1,27 +1,35 @@
 """Transactional outbox: a call to another service is written in the same transaction as the
-change that causes it, then relayed with retries until the receiver acknowledges it.
+change that causes it, then relayed with retries until the receiver acknowledges it (N5).
 
 The receiver de-duplicates by the idempotency key inside the request, so a relay that crashes
-after sending and before marking the row sends it again harmlessly.
+after sending and before marking the row sends it again harmlessly. A call is retried with a
+capped backoff until its retention window ends, then dead-lettered with the reason; while the
+receiver is down one call is tried every few seconds, and the first that goes through makes
+every call waiting for that method due at once (`retry.PathHealth`).
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import grpc
 from google.protobuf.message import Message
-from sqlalchemy import Integer, LargeBinary, Select, String, func, or_, select
+from sqlalchemy import Integer, LargeBinary, Select, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.crypto import Keyring
 from services.common.db import Database, UtcDateTime, new_id, utcnow
-from services.common.metrics import OUTBOX_DELIVERY_FAILURES
+from services.common.metrics import DEAD_LETTERS, OUTBOX_DELIVERY_FAILURES, count_after_commit
+from services.common.retry import (
+    DEFAULT_RETENTION_HOURS,
+    PathHealth,
+    expired_reason,
+    next_attempt,
+)
 from services.common.worker import BackgroundWorker
 
 log = logging.getLogger("vestibule.outbox")
@@ -30,7 +38,6 @@ LEASE = timedelta(seconds=60)
 # An urgent message is delivered by the request that made it; the relay leaves it alone this
 # long, and takes it over only when that delivery failed or its process died.
 URGENT_GRACE = timedelta(seconds=5)
-MAX_BACKOFF = timedelta(minutes=10)
 # Codes that no retry can fix; every other failure (UNAVAILABLE, DEADLINE_EXCEEDED...) is retried.
 PERMANENT_CODES = frozenset(
     {
@@ -50,6 +57,8 @@ class OutboxMessageColumns:
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     # Full gRPC method name, e.g. "/vestibule.notify.v1.NotifyService/SendNotification".
     method: Mapped[str] = mapped_column(String(200))
+    # The request's idempotency key (IDs, never PHI), so the caller can find what became of it.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), index=True)
     # The serialized request, sealed: it may hold a secret link or code until it is delivered.
     payload: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -57,15 +66,10 @@ class OutboxMessageColumns:
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
-    # Set when the receiver refused the call for good; kept for an operator to inspect.
+    # Set when the receiver refused the call for good, or it was not delivered within the
+    # retention window (the payload is then erased); kept for an operator to inspect.
     dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
-
-
-def backoff(attempts: int) -> timedelta:
-    """Exponential backoff with full jitter: up to 2^attempts seconds, capped."""
-    ceiling = min(MAX_BACKOFF.total_seconds(), 2.0**attempts)
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not a secret
 
 
 class Outbox:
@@ -76,10 +80,15 @@ class Outbox:
         model: type[OutboxMessageColumns],
         keyring: Keyring,
         channels: Mapping[str, grpc.Channel],
+        *,
+        retention: timedelta = timedelta(hours=DEFAULT_RETENTION_HOURS),
     ) -> None:
+        """`retention`: how long a call is retried before it is dead-lettered."""
         self._model = model
         self._keyring = keyring
         self._channels = channels
+        self._retention = retention
+        self._paths = PathHealth()
         self._database: Database | None = None
         self.on_enqueue: Callable[[], None] = lambda: None
 
@@ -92,7 +101,10 @@ class Outbox:
         answers, for a change that must hold on the next request (access ended); should that
         fail, the relay retries it like any other."""
         message = self._model(
-            id=new_id(), method=method, payload=self._keyring.seal(request.SerializeToString())
+            id=new_id(),
+            method=method,
+            idempotency_key=getattr(request, "idempotency_key", "") or None,
+            payload=self._keyring.seal(request.SerializeToString()),
         )
         if urgent:
             message.next_attempt_at = utcnow() + URGENT_GRACE
@@ -101,13 +113,25 @@ class Outbox:
         after_commit.append(partial(self._deliver_now, message.id) if urgent else self.on_enqueue)
 
     def depth(self, session: Session) -> dict[str, int]:
-        """How many messages wait to be delivered (pending) and were refused for good (dead)."""
+        """How many messages wait to be delivered (pending) and were given up (dead)."""
         model = self._model
         undelivered = select(func.count()).select_from(model).where(model.delivered_at.is_(None))
         return {
             "pending": session.scalar(undelivered.where(model.dead_at.is_(None))) or 0,
             "dead": session.scalar(undelivered.where(model.dead_at.is_not(None))) or 0,
         }
+
+    def dead_letters(self, session: Session, keys: Collection[str]) -> dict[str, str]:
+        """Of the calls sent with these idempotency keys, those given up, with why."""
+        if not keys:
+            return {}
+        model = self._model
+        rows = session.execute(
+            select(model.idempotency_key, model.last_error).where(
+                model.idempotency_key.in_(keys), model.dead_at.is_not(None)
+            )
+        )
+        return {key: reason or "" for key, reason in rows if key is not None}
 
     def relay_worker(self, name: str, database: Database, interval: float) -> BackgroundWorker:
         """The background worker that relays this outbox; it wakes as soon as a transaction
@@ -129,6 +153,7 @@ class Outbox:
                 .order_by(model.next_attempt_at)
                 .limit(batch)
             ),
+            probe=True,
         )
 
     def _deliver_now(self, message_id: str) -> None:
@@ -145,12 +170,19 @@ class Outbox:
                 extra={"outbox_id": message_id},
             )
 
-    def _relay(self, database: Database, query: Callable[[datetime], Select[Any]]) -> int:
+    def _relay(
+        self, database: Database, query: Callable[[datetime], Select[Any]], *, probe: bool = False
+    ) -> int:
         """Claims the undelivered, unleased messages `query` picks (given the time now) with
-        a lease, sends them, and records each outcome; answers how many it claimed."""
+        a lease, sends them, and records each outcome; answers how many it claimed. With
+        `probe`, first makes a call of each method seen down due (see `retry.PathHealth`)."""
         model = self._model
         now = utcnow()
         with database.transaction() as session:
+            if probe:
+                waiting = partial(self._waiting_methods, session, now)
+                for method in self._paths.to_probe(now, waiting):
+                    self._probe(session, method, now)
             due = session.scalars(
                 query(now)
                 .where(model.delivered_at.is_(None), model.dead_at.is_(None))
@@ -160,54 +192,134 @@ class Outbox:
             claimed = [(m.id, m.method, m.payload) for m in due]
             for message in due:
                 message.leased_until = now + LEASE
+        down: dict[str, grpc.StatusCode] = {}
         for message_id, method, payload in claimed:
-            self._deliver(database, message_id, method, payload)
+            if method in down:  # failed a moment ago in this batch: not called again now
+                self._record(database, message_id, method, down[method], called=False)
+                continue
+            error = self._call(method, payload)
+            self._record(database, message_id, method, error, called=True)
+            if error is not None and error not in PERMANENT_CODES:
+                down[method] = error
         return len(claimed)
 
-    def _deliver(
-        self, database: Database, message_id: str, method: str, payload: bytes | None
-    ) -> None:
+    def _waiting(self, now: datetime) -> list[object]:
+        model = self._model
+        return [
+            model.delivered_at.is_(None),
+            model.dead_at.is_(None),
+            model.next_attempt_at > now,
+        ]
+
+    def _waiting_methods(self, session: Session, now: datetime) -> list[str]:
+        model = self._model
+        return list(session.scalars(select(model.method).where(*self._waiting(now)).distinct()))
+
+    def _probe(self, session: Session, method: str, now: datetime) -> None:
+        """Makes the call of `method` that waits the least due now, to learn whether its
+        service is back."""
+        model = self._model
+        first = session.scalars(
+            select(model)
+            .where(*self._waiting(now), model.method == method)
+            .order_by(model.next_attempt_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if first is None:
+            self._paths.nothing_waits(method)
+        else:
+            first.next_attempt_at = now
+
+    def _call(self, method: str, payload: bytes | None) -> grpc.StatusCode | None:
         service = method.split(".")[1]
-        error: grpc.StatusCode | None = None
         try:
             call = self._channels[service].unary_unary(method)
             call(self._keyring.unseal(payload or b""))
         except grpc.RpcError as rpc_error:
-            error = rpc_error.code()  # type: ignore[attr-defined]
+            return rpc_error.code()  # type: ignore[attr-defined,no-any-return]
+        return None
+
+    def _record(
+        self,
+        database: Database,
+        message_id: str,
+        method: str,
+        error: grpc.StatusCode | None,
+        *,
+        called: bool,
+    ) -> None:
+        """Records a call's outcome; `called` is False for a call not made because its method
+        failed a moment before, which waits like a failed one without counting an attempt."""
+        model = self._model
         with database.transaction() as session:
-            message = session.get(self._model, message_id)
+            message = session.get(model, message_id)
             if message is None:
                 return
-            message.attempts += 1
             message.leased_until = None
+            if called:
+                message.attempts += 1
+            back = self._paths.answered(method, up=error is None or error in PERMANENT_CODES)
+            if back:
+                self._release(session, method, message_id)
             if error is None:
                 message.delivered_at = utcnow()
                 message.payload = None  # nothing secret stays behind once delivered
                 message.last_error = None
                 return
-            message.last_error = error.name
+            self._failed(session, message, error, counted=called)
+
+    def _release(self, session: Session, method: str, except_id: str) -> None:
+        """Makes every call of `method` that waits after failures due now: its service is back."""
+        model = self._model
+        now = utcnow()
+        session.execute(
+            update(model)
+            .where(*self._waiting(now), model.method == method, model.id != except_id)
+            .values(next_attempt_at=now)
+        )
+        log.info("outbox calls released: their service answers again", extra={"rpc": method})
+
+    def _failed(
+        self,
+        session: Session,
+        message: OutboxMessageColumns,
+        error: grpc.StatusCode,
+        *,
+        counted: bool,
+    ) -> None:
+        method = message.method
+        service = method.split(".")[1]
+        permanent = error in PERMANENT_CODES
+        if counted:
             OUTBOX_DELIVERY_FAILURES.add(
                 1,
                 {
                     "rpc.method": method,
                     "rpc.grpc.status_code": error.name,
-                    "retried": error not in PERMANENT_CODES,
+                    "retried": not permanent,
                 },
             )
-            if error in PERMANENT_CODES:
-                message.dead_at = utcnow()
-                log.error(
-                    "outbox call refused for good",
-                    extra={"outbox_id": message_id, "rpc": method, "code": error.name},
-                )
-                return
-            message.next_attempt_at = utcnow() + backoff(message.attempts)
+        extra = {"outbox_id": message.id, "rpc": method, "code": error.name}
+        retry_at = None
+        if not permanent:
+            retry_at = next_attempt(
+                now=utcnow(), accepted_at=message.created_at, retention=self._retention
+            )
+        if retry_at is not None:
+            message.last_error = error.name
+            message.next_attempt_at = retry_at
             log.warning(
-                "outbox delivery failed; will retry",
-                extra={
-                    "outbox_id": message_id,
-                    "rpc": method,
-                    "code": error.name,
-                    "attempts": message.attempts,
-                },
+                "outbox delivery failed; will retry", extra={**extra, "attempts": message.attempts}
             )
+            return
+        message.dead_at = utcnow()
+        if permanent:
+            message.last_error = f"{service} {error.name}"
+            log.error("outbox call refused for good", extra=extra)
+        else:
+            message.last_error = expired_reason(self._retention, f"{service} {error.name}")
+            message.payload = None  # what it carried (a link, a code) is stale by now
+            log.error("outbox call not delivered within its retention window", extra=extra)
+        cause = "refused" if permanent else "expired"
+        count_after_commit(session, DEAD_LETTERS, path=method, cause=cause)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.crypto import Keyring
+from services.common.retry import DEFAULT_RETENTION_HOURS
 from services.common.tls import MutualTls
 
 _MAKE_A_KEY = (
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     proxy_address: str = f"127.0.0.1:{DEFAULT_PORTS['proxy']}"
     notify_address: str = f"127.0.0.1:{DEFAULT_PORTS['notify']}"
     rpc_timeout_seconds: float = Field(5.0, gt=0)
+    # How long a message accepted for sending is retried before it is dead-lettered (N5): a
+    # notification to a person, or a call waiting in a service's outbox.
+    delivery_retention_hours: int = Field(DEFAULT_RETENTION_HOURS, ge=1)
 
     @model_validator(mode="after")
     def _secret_long_enough(self) -> Settings:
@@ -101,6 +106,11 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             raise ValueError(f"VESTIBULE_SECRET_KEY is not set. {_MAKE_A_KEY}")
         return Keyring(self.secret_key.get_secret_value(), self._previous_keys())
+
+    @property
+    def delivery_retention(self) -> timedelta:
+        """`delivery_retention_hours` as a duration."""
+        return timedelta(hours=self.delivery_retention_hours)
 
     def address_of(self, service: str) -> str:
         """The gRPC target of another service, by name."""

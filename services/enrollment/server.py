@@ -39,7 +39,10 @@ def create_server(
     identity = channel_to(shared, "identity")
     proxy = channel_to(shared, "proxy")
     outbox = Outbox(
-        OutboxMessage, keyring, {"notify": notify, "identity": identity, "proxy": proxy}
+        OutboxMessage,
+        keyring,
+        {"notify": notify, "identity": identity, "proxy": proxy},
+        retention=shared.delivery_retention,
     )
     enrollment_settings = enrollment_settings or EnrollmentSettings()
     use_cases = EnrollmentUseCases(

@@ -32,7 +32,9 @@ def create_server(
     notify = channel_to(shared, "notify")
     enrollment = channel_to(shared, "enrollment")
     proxy = channel_to(shared, "proxy")
-    outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify})
+    outbox = Outbox(
+        OutboxMessage, keyring, channels={"notify": notify}, retention=shared.delivery_retention
+    )
     servicer = IdentityServicer(
         database,
         hashing=PasswordHashing(identity_settings),

@@ -1,4 +1,10 @@
-"""The delivery worker: claims due notifications with a lease, renders and sends them (N5)."""
+"""The delivery worker: claims due notifications with a lease, renders and sends them (N5).
+
+A notification that fails for now is retried with a capped backoff until its retention window
+ends, then it is FAILED with the reason ("not delivered within 72 hours; last: SMTP 421").
+While a channel's provider is down, one of its notifications is tried every few seconds, and
+the first that goes through makes all the others due at once (`retry.PathHealth`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from cryptography.fernet import InvalidToken
 from jinja2 import TemplateError
@@ -13,12 +20,17 @@ from sqlalchemy.orm import Session
 
 from services.common.crypto import Keyring
 from services.common.db import Database, utcnow
-from services.common.metrics import NOTIFICATION_DELIVERY_FAILURES, NOTIFICATIONS_SENT
-from services.common.outbox import backoff
+from services.common.metrics import (
+    DEAD_LETTERS,
+    NOTIFICATION_DELIVERY_FAILURES,
+    NOTIFICATIONS_SENT,
+    count_after_commit,
+)
+from services.common.retry import PathHealth, expired_reason, next_attempt
 from services.common.worker import BackgroundWorker
 from services.notify import repository, undeliverable
 from services.notify.audit import trail
-from services.notify.domain import Channel, DeliveryState, Template, gives_up
+from services.notify.domain import Channel, DeliveryState, Template
 from services.notify.errors import DeliveryFailure
 from services.notify.mail import SmtpMailer
 from services.notify.models import Notification
@@ -52,14 +64,16 @@ class Delivery:
         renderer: Renderer,
         mailer: SmtpMailer,
         sms: SmsProvider,
-        max_attempts: int,
+        retention: timedelta,
     ) -> None:
+        """`retention`: how long a notification is retried before it is given up."""
         self._database = database
         self._keyring = keyring
         self._renderer = renderer
         self._mailer = mailer
         self._sms = sms
-        self._max_attempts = max_attempts
+        self._retention = retention
+        self._paths = PathHealth()
 
     def worker(self, interval: float) -> BackgroundWorker:
         """The background worker the service host starts; `wake()` it after a commit."""
@@ -70,6 +84,10 @@ class Delivery:
         Returns how many it claimed."""
         now = utcnow()
         with self._database.transaction() as session:
+            waiting = partial(repository.waiting_channels, session, now=now)
+            for channel in self._paths.to_probe(now, waiting):
+                if not repository.make_one_due(session, channel=channel, now=now):
+                    self._paths.nothing_waits(channel)
             rows = repository.due(session, now=now, limit=batch)
             claims = [
                 _Claim(
@@ -84,8 +102,15 @@ class Delivery:
             ]
             for row in rows:
                 row.leased_until = now + LEASE
+        down: dict[Channel, DeliveryFailure] = {}
         for claim in claims:
-            self._record(claim, *self._attempt(claim))
+            if claim.channel in down:  # its provider failed a moment ago: not tried again now
+                self._record(claim, down[claim.channel], "", attempted=False)
+                continue
+            failure, refused_address = self._attempt(claim)
+            self._record(claim, failure, refused_address, attempted=True)
+            if failure is not None and failure.provider_down:
+                down[claim.channel] = failure
         return len(claims)
 
     def _attempt(self, claim: _Claim) -> tuple[DeliveryFailure | None, str]:
@@ -135,15 +160,30 @@ class Delivery:
             details={"attempts": str(row.attempts)},
         )
 
-    def _record(self, claim: _Claim, failure: DeliveryFailure | None, refused_address: str) -> None:
+    def _record(
+        self,
+        claim: _Claim,
+        failure: DeliveryFailure | None,
+        refused_address: str,
+        *,
+        attempted: bool,
+    ) -> None:
+        """Records an attempt's outcome; `attempted` is False for a notification not tried
+        because its provider failed a moment before, which waits like a failed one without
+        counting an attempt."""
         with self._database.transaction() as session:
             row = session.get(Notification, claim.notification_id)
             if row is None or row.state != DeliveryState.QUEUED:
                 return
             if failure is not None and refused_address:
                 undeliverable.record(session, refused_address, claim.channel, failure.reason)
-            row.attempts += 1
             row.leased_until = None
+            if attempted:
+                row.attempts += 1
+            if self._paths.answered(row.channel, up=failure is None or not failure.provider_down):
+                repository.make_all_due(
+                    session, channel=row.channel, now=utcnow(), except_id=row.id
+                )
             extra = {"notification_id": row.id, "attempts": row.attempts}
             if failure is None:
                 row.state, row.sent_at, row.last_error = DeliveryState.SENT, utcnow(), None
@@ -152,26 +192,43 @@ class Delivery:
                 self._audit(session, row, "success")
                 log.info("notification sent", extra=extra)
                 return
-            last = gives_up(
-                attempts=row.attempts, max_attempts=self._max_attempts, permanent=failure.permanent
-            )
-            NOTIFICATION_DELIVERY_FAILURES.add(1, {"channel": row.channel, "last_attempt": last})
-            if last:
-                row.state = DeliveryState.FAILED
-                given_up = f"gave up after {row.attempts} attempts; last: {failure.reason}"
-                row.last_error = failure.reason if failure.permanent else given_up
-                if failure.recipient_fault and row.fallback_channel:
-                    undeliverable.fall_back(session, row)
-                _erase(row)
-                self._audit(session, row, "failed")
-                log.error("notification failed for good", extra={**extra, "reason": failure.reason})
-            else:
+            retry_at = None
+            if not failure.permanent:
+                retry_at = next_attempt(
+                    now=utcnow(), accepted_at=row.created_at, retention=self._retention
+                )
+            if attempted:
+                NOTIFICATION_DELIVERY_FAILURES.add(
+                    1, {"channel": row.channel, "last_attempt": retry_at is None}
+                )
+            if retry_at is not None:
                 row.last_error = failure.reason
-                row.next_attempt_at = utcnow() + backoff(row.attempts)
+                row.next_attempt_at = retry_at
                 log.warning(
                     "notification delivery failed; will retry",
                     extra={**extra, "reason": failure.reason},
                 )
+                return
+            self._give_up(session, row, failure)
+
+    def _give_up(self, session: Session, row: Notification, failure: DeliveryFailure) -> None:
+        """FAILED for good: refused, or not delivered within the retention window (the reason
+        says which, for staff); sent by the fallback channel when the recipient is at fault."""
+        row.state = DeliveryState.FAILED
+        if failure.permanent:
+            row.last_error = failure.reason
+        else:
+            row.last_error = expired_reason(self._retention, failure.reason)
+        if failure.recipient_fault and row.fallback_channel:
+            undeliverable.fall_back(session, row)
+        _erase(row)
+        self._audit(session, row, "failed")
+        cause = "refused" if failure.permanent else "expired"
+        count_after_commit(session, DEAD_LETTERS, path=row.channel, cause=cause)
+        log.error(
+            "notification failed for good",
+            extra={"notification_id": row.id, "attempts": row.attempts, "reason": row.last_error},
+        )
 
 
 def _erase(row: Notification) -> None:

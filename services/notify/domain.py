@@ -291,8 +291,3 @@ def branded(
         "brand_logo_url": branding.logo_url,
     }
     return result | {name: value for name, value in layout.items() if value}
-
-
-def gives_up(*, attempts: int, max_attempts: int, permanent: bool) -> bool:
-    """Whether a failed notification becomes FAILED rather than waiting for a retry (N5)."""
-    return permanent or attempts >= max_attempts

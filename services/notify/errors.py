@@ -26,11 +26,27 @@ class DeliveryFailure(Exception):
 
     `reason` is stored and logged, so it holds codes only, never recipient data; `permanent`
     says that no retry can help; `recipient_fault` that the address or number itself is
-    undeliverable (a hard bounce, an invalid number), so it is recorded and the fallback used.
+    undeliverable (a hard bounce, an invalid number), so it is recorded and the fallback used;
+    `this_message_only` that a retry can help but the server took the connection (a full
+    mailbox): the path is up, and the messages waiting for it need not wait.
     """
 
-    def __init__(self, reason: str, *, permanent: bool, recipient_fault: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        recipient_fault: bool = False,
+        this_message_only: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.recipient_fault = recipient_fault
+        self.this_message_only = this_message_only
+
+    @property
+    def provider_down(self) -> bool:
+        """Whether the mail server or SMS provider could take no message just now (unreachable,
+        timing out, busy, failing), rather than refusing this one."""
+        return not (self.permanent or self.this_message_only)

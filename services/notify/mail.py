@@ -24,6 +24,8 @@ def classify(error: smtplib.SMTPException | OSError) -> DeliveryFailure:
             f"SMTP {max(codes, default=0)}: recipient refused",
             permanent=permanent,
             recipient_fault=permanent,
+            # 421 closes the connection: the server, not this recipient, is in trouble.
+            this_message_only=bool(codes) and 421 not in codes,
         )
     if isinstance(error, smtplib.SMTPAuthenticationError):
         # The operator can fix the credentials; the message must not be lost meanwhile (N5).

@@ -40,7 +40,7 @@ def create_server(
         renderer=Renderer(),
         mailer=SmtpMailer(notify_settings),
         sms=sms_provider(notify_settings, shared),
-        max_attempts=notify_settings.max_attempts,
+        retention=shared.delivery_retention,
     )
     worker = delivery.worker(settings.worker_interval_seconds)
     servicer = NotifyServicer(database, keyring, on_accept=worker.wake)

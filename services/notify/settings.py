@@ -46,8 +46,6 @@ class NotifySettings(BaseSettings):
     # Each of connect, send and read waits at most this long, so one attempt stays below the
     # delivery lease (60 s) and no other worker takes a message still being sent.
     sms_timeout_seconds: float = Field(10.0, gt=0, le=15)
-    # Attempts before a notification that keeps failing temporarily is given up (FAILED).
-    max_attempts: int = Field(8, ge=1)
 
     @field_validator("mail_from")
     @classmethod

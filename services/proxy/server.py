@@ -30,7 +30,12 @@ def create_server(
     notify = channel_to(shared, "notify")
     identity = channel_to(shared, "identity")
     enrollment = channel_to(shared, "enrollment")
-    outbox = Outbox(OutboxMessage, keyring, channels={"notify": notify, "identity": identity})
+    outbox = Outbox(
+        OutboxMessage,
+        keyring,
+        channels={"notify": notify, "identity": identity},
+        retention=shared.delivery_retention,
+    )
     patients = Patients(enrollment)
     age_out_notices = AgeOutNotices(database=database, outbox=outbox, patients=patients)
     servicer = ProxyServicer(

@@ -1,5 +1,6 @@
 """A fake Twilio-compatible Messages API on a free loopback port, for tests: it keeps every
-request and answers 201, or what a test scripted (an outage, a rate limit, a refused number)."""
+request and answers 201, or what a test scripted (an outage, a rate limit, a refused number,
+the whole API down)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class FakeSmsApi:
         self._received: list[Received] = []
         self._next_statuses: deque[int] = deque()
         self._refused: dict[str, int] = {}
+        self._down = False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -78,6 +80,11 @@ class FakeSmsApi:
         with self._lock:
             self._next_statuses.extend(statuses)
 
+    def go_down(self, down: bool = True) -> None:
+        """While down, every request gets 503 (the provider's outage); `go_down(False)` ends it."""
+        with self._lock:
+            self._down = down
+
     def refuse(self, number: str, code: int) -> None:
         """Every text to `number` gets 400 with this error code, whose message quotes the
         number (as the real provider's does)."""
@@ -101,7 +108,9 @@ class FakeSmsApi:
         credentials = _basic(headers.get("Authorization", ""))
         to = form.get("To", "")
         with self._lock:
-            if path != self.path:
+            if self._down:
+                status = 503
+            elif path != self.path:
                 status = 404
             elif credentials != (ACCOUNT_SID, AUTH_TOKEN):
                 status = 401

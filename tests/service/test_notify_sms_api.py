@@ -13,10 +13,10 @@ import pytest
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
 
 from deploy.local.mailsink import MailSink, read_message
+from services.common import retry
 from services.common.logs import JsonFormatter
 from services.common.server import ServiceHost
 from services.common.settings import ServiceSettings, Settings
-from services.notify import delivery
 from services.notify.mail import IDEMPOTENCY_HEADER
 from services.notify.server import create_server
 from services.notify.settings import NotifySettings
@@ -44,7 +44,7 @@ def sms_api():
 def start_notify(start_service, shared_settings, sink, sms_api, monkeypatch):
     """Starts notify with its SMS provider API pointed at the fake; keywords override
     NotifySettings. Retries come 10 ms apart, so a test need not wait for the real backoff."""
-    monkeypatch.setattr(delivery, "backoff", lambda attempts: timedelta(milliseconds=10))
+    monkeypatch.setattr(retry, "backoff", lambda waited: timedelta(milliseconds=10))
 
     def start(**settings: Any) -> ServiceHost:
         values = {"smtp_port": sink.port, **sms_api.notify_settings(), **settings}

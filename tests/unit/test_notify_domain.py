@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notify.domain import TEMPLATE_PARAMETERS, Channel, Template, gives_up, validated
+from services.notify.domain import TEMPLATE_PARAMETERS, Channel, Template, validated
 from services.notify.errors import InvalidNotification
 
 CODE = {"code": "123456", "minutes_valid": "10"}
@@ -140,12 +140,3 @@ def test_account_notice_takes_the_practice_phone_E13():
 # rule N5
 def test_idempotency_key_with_a_line_break_is_refused_N5():
     assert violations(idempotency_key="a\r\nBcc: x") == ["idempotency_key"]
-
-
-@pytest.mark.parametrize(
-    ("attempts", "permanent", "expected"),
-    [(1, False, False), (7, False, False), (8, False, True), (1, True, True)],
-)
-# rule N5
-def test_gives_up_on_permanent_failure_or_after_max_attempts_N5(attempts, permanent, expected):
-    assert gives_up(attempts=attempts, max_attempts=8, permanent=permanent) is expected
