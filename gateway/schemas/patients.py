@@ -81,7 +81,8 @@ class Patient(BaseModel):
 
 class ChannelDelivery(BaseModel):
     """How the invitation's message on one channel is getting on: "relaying", "queued",
-    "sent", "failed" (with why, e.g. a bounce) or "unknown"."""
+    "sent", "failed" (with why: a bounce, or not delivered within the retention window) or
+    "unknown"."""
 
     channel: str
     state: str

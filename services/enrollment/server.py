@@ -60,7 +60,7 @@ def create_server(
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
         RegistrationUseCases(settings=enrollment_settings, accounts=accounts),
-        NotifyDeliveries(notify),
+        NotifyDeliveries(notify, outbox),
     )
     return ServiceHost(
         settings,

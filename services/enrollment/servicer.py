@@ -403,11 +403,12 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             invitations = self._lookup.list_invitations(
                 session, practice_id=request.practice_id, patient_id=request.patient_id
             )
+            given_up = self._deliveries.given_up(session, invitations)
         answer = pb.ListInvitationsResponse()
         for invitation in invitations:
             message = answer.invitations.add()
             message.CopyFrom(messages.invitation(invitation))
-            message.deliveries.extend(self._deliveries.of(invitation))
+            message.deliveries.extend(self._deliveries.of(invitation, given_up))
         return answer
 
     def Unenroll(
