@@ -6,23 +6,34 @@ after sending and before marking the row sends it again harmlessly. A call is re
 capped backoff until its retention window ends, then dead-lettered with the reason; while the
 receiver is down one call is tried every few seconds, and the first that goes through makes
 every call waiting for that method due at once (`retry.PathHealth`).
+
+A service may also queue a job for itself (`run_here`): a request answered at once, and alike
+whatever it will find, has its work done afterwards by the relay, in this process, under the
+request context it was queued in (X3: the answer's time then tells nothing of that work).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import grpc
 from google.protobuf.message import Message
+from google.rpc import code_pb2
 from sqlalchemy import Integer, LargeBinary, Select, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from services.common import context
 from services.common.crypto import Keyring
 from services.common.db import Database, UtcDateTime, new_id, utcnow
+from services.common.errors import DomainError
+from services.common.interceptors import STATUS_CODES
 from services.common.metrics import DEAD_LETTERS, OUTBOX_DELIVERY_FAILURES, count_after_commit
 from services.common.retry import (
     DEFAULT_RETENTION_HOURS,
@@ -55,7 +66,8 @@ class OutboxMessageColumns:
     """Columns of a service's `outbox_messages` table; each service maps it on its own Base."""
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    # Full gRPC method name, e.g. "/vestibule.notify.v1.NotifyService/SendNotification".
+    # Full gRPC method name, e.g. "/vestibule.notify.v1.NotifyService/SendNotification", or the
+    # name of a job the service runs itself (`Outbox.run_here`).
     method: Mapped[str] = mapped_column(String(200))
     # The request's idempotency key (IDs, never PHI), so the caller can find what became of it.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -90,7 +102,15 @@ class Outbox:
         self._retention = retention
         self._paths = PathHealth()
         self._database: Database | None = None
+        self._jobs: dict[str, Callable[[bytes], None]] = {}
         self.on_enqueue: Callable[[], None] = lambda: None
+
+    def run_here(self, job: str, handler: Callable[[bytes], None]) -> None:
+        """Makes `job` a call this service makes to itself: `enqueue(session, job, request)`
+        queues it like any call, and the relay runs `handler(request bytes)` here, under the
+        request context of the enqueue, retrying when it raises (a DomainError whose status no
+        retry fixes ends it, as a refused call does)."""
+        self._jobs[job] = handler
 
     def enqueue(
         self, session: Session, method: str, request: Message, *, urgent: bool = False
@@ -100,11 +120,14 @@ class Outbox:
         call is made by the caller's own thread once the transaction commits, before it
         answers, for a change that must hold on the next request (access ended); should that
         fail, the relay retries it like any other."""
+        payload = request.SerializeToString()
+        if method in self._jobs:
+            payload = _with_context(payload)
         message = self._model(
             id=new_id(),
             method=method,
             idempotency_key=getattr(request, "idempotency_key", "") or None,
-            payload=self._keyring.seal(request.SerializeToString()),
+            payload=self._keyring.seal(payload),
         )
         if urgent:
             message.next_attempt_at = utcnow() + URGENT_GRACE
@@ -232,7 +255,9 @@ class Outbox:
             first.next_attempt_at = now
 
     def _call(self, method: str, payload: bytes | None) -> grpc.StatusCode | None:
-        service = method.split(".")[1]
+        if method in self._jobs:
+            return _run_job(method, self._jobs[method], self._keyring.unseal(payload or b""))
+        service = _service(method)
         try:
             call = self._channels[service].unary_unary(method)
             call(self._keyring.unseal(payload or b""))
@@ -289,7 +314,7 @@ class Outbox:
         counted: bool,
     ) -> None:
         method = message.method
-        service = method.split(".")[1]
+        service = _service(method)
         permanent = error in PERMANENT_CODES
         if counted:
             OUTBOX_DELIVERY_FAILURES.add(
@@ -323,3 +348,35 @@ class Outbox:
             log.error("outbox call not delivered within its retention window", extra=extra)
         cause = "refused" if permanent else "expired"
         count_after_commit(session, DEAD_LETTERS, path=method, cause=cause)
+
+
+def _service(method: str) -> str:
+    """The service a gRPC method belongs to ("notify"); a job's own name otherwise."""
+    parts = method.split(".")
+    return parts[1] if len(parts) > 1 else method
+
+
+def _with_context(request: bytes) -> bytes:
+    """A job's payload: the request and the context of the request that queued it."""
+    return json.dumps(
+        {
+            "context": asdict(context.current()),
+            "request": base64.b64encode(request).decode(),
+        }
+    ).encode()
+
+
+def _run_job(job: str, handler: Callable[[bytes], None], payload: bytes) -> grpc.StatusCode | None:
+    """Runs a job of this service under its request's context; the status of its failure, if
+    it failed (a DomainError's own; any other exception, INTERNAL, is retried)."""
+    envelope = json.loads(payload)
+    try:
+        with context.bound(context.RequestContext(**envelope["context"])):
+            handler(base64.b64decode(envelope["request"]))
+    except DomainError as failure:
+        code = next(c for kind, c in STATUS_CODES.items() if isinstance(failure, kind))
+        return grpc.StatusCode[code_pb2.Code.Name(code)]
+    except Exception:
+        log.exception("outbox job failed", extra={"rpc": job})
+        return grpc.StatusCode.INTERNAL
+    return None

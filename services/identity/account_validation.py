@@ -5,6 +5,8 @@ forgotten password needs a practice token: no link, questions or second informat
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from services.identity import domain, questions, repository
@@ -29,4 +31,13 @@ def pending(session: Session, account: Account) -> bool:
     return account.information_reset_at is not None and (
         not account.verified_email
         or len(questions.question_ids(session, account.id)) < domain.SECURITY_QUESTIONS_REQUIRED
+    )
+
+
+def pending_with(
+    *, information_reset_at: datetime | None, verified_email: str | None, question_ids: list[str]
+) -> bool:
+    """`pending`, for an account's values already read."""
+    return information_reset_at is not None and (
+        not verified_email or len(question_ids) < domain.SECURITY_QUESTIONS_REQUIRED
     )

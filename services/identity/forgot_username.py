@@ -1,10 +1,12 @@
 """Forgot username (I7, X3): the username by email, to a verified account email, or to a
 notification email when the last name and date of birth match a linked patient record.
 
-Whatever matched, the caller gets the same answer; the work is alike too: the verified email
-is always looked up, enrollment is always asked when a last name and date of birth are given
-(with no candidate account at all, if need be), and every request leaves an audit record. At
-most one reminder goes to an address per interval; more requests are dropped silently.
+Whatever matched, the caller gets the same answer, in the same time: the question is only
+checked and queued (`queue_question`), and identity's outbox relay does the rest after the
+answer has gone (X3). That work is alike too: the verified email is always looked up,
+enrollment is always asked when a last name and date of birth are given (with no candidate
+account at all, if need be), and every request leaves an audit record. At most one reminder
+goes to an address per interval; more requests are dropped silently.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2
 
 from services.common.crypto import Keyring
@@ -37,6 +40,8 @@ MAX_CANDIDATES = 20
 LAST_NAME_MAX_LENGTH = 100
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 ACTION = "account.username_reminder"
+# The job that finds the accounts and sends the reminders, run by identity's own outbox relay.
+REMINDER_JOB = "identity/username-reminder"
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,26 @@ def read_question(*, email: str, last_name: str, date_of_birth: str) -> Username
     if problems:
         raise InvalidRequest("Fix the fields named and ask again.", violations=problems)
     return UsernameQuestion(normalized, name if born_on else "", born_on)
+
+
+def queue_question(session: Session, *, outbox: Outbox, question: UsernameQuestion) -> None:
+    """Queues the checked question for the relay (`REMINDER_JOB`)."""
+    born = question.date_of_birth.isoformat() if question.date_of_birth else ""
+    outbox.enqueue(
+        session,
+        REMINDER_JOB,
+        identity_pb2.SendUsernameReminderRequest(
+            email=question.email, last_name=question.last_name, date_of_birth=born
+        ),
+    )
+
+
+def queued_question(payload: bytes) -> UsernameQuestion:
+    """The question a `REMINDER_JOB` carries, as `queue_question` checked it."""
+    request = identity_pb2.SendUsernameReminderRequest.FromString(payload)
+    return read_question(
+        email=request.email, last_name=request.last_name, date_of_birth=request.date_of_birth
+    )
 
 
 def find_candidates(session: Session, question: UsernameQuestion) -> Candidates:

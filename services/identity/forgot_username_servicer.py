@@ -30,6 +30,15 @@ class ForgotUsernameRpcs:
         question = forgot_username.read_question(
             email=request.email, last_name=request.last_name, date_of_birth=request.date_of_birth
         )
+        # Only queued: the answer's time is the same whether or not anything matches (X3).
+        with self._database.transaction() as session:
+            forgot_username.queue_question(session, outbox=self._outbox, question=question)
+        return identity_pb2.SendUsernameReminderResponse(message=forgot_username.ANSWER)
+
+    def send_username_reminders(self, payload: bytes) -> None:
+        """The queued question's work (`forgot_username.REMINDER_JOB`), run by the outbox
+        relay: find the accounts, ask enrollment, send the reminders."""
+        question = forgot_username.queued_question(payload)
         with self._database.transaction() as session:
             candidates = forgot_username.find_candidates(session, question)
         # Outside any transaction: no row is locked while enrollment answers.
@@ -50,4 +59,3 @@ class ForgotUsernameRpcs:
                 confirmed=confirmed,
                 interval=timedelta(minutes=self._settings.username_reminder_minutes),
             )
-        return identity_pb2.SendUsernameReminderResponse(message=forgot_username.ANSWER)

@@ -26,13 +26,12 @@ from services.common.outbox import Outbox
 from services.identity import (
     address_choices,
     domain,
-    questions,
+    knowledge_resets,
     repository,
     reset_attempts,
     usernames,
 )
 from services.identity.audit import trail
-from services.identity.domain import AccountState
 from services.identity.errors import (
     InformationResetClosed,
     InformationResetNotValid,
@@ -41,7 +40,6 @@ from services.identity.errors import (
 from services.identity.lockout import Lockout
 from services.identity.models import Account, InformationReset
 from services.identity.password_resets import finish, require_second_factor
-from services.identity.patient_sign_in_policy import policy
 
 TRIES = 2
 PHONE_MAX_LENGTH = 20
@@ -107,25 +105,26 @@ def _phone(value: str) -> str:
     ]
 
 
-def _open_to(session: Session, account: Account) -> bool:
+def _open_to(found: knowledge_resets.Standing) -> bool:
     return (
-        account.state == AccountState.ACTIVE
-        and not account.verified_email
-        and account.information_reset_at is None
-        and len(questions.question_ids(session, account.id)) < domain.SECURITY_QUESTIONS_REQUIRED
-        and policy(session, practice_id=account.practice_id).account_information_reset_allowed
+        found.active
+        and not found.verified_email
+        and found.information_reset_at is None
+        and len(found.question_ids) < domain.SECURITY_QUESTIONS_REQUIRED
+        and found.information_reset_allowed
     )
 
 
 def candidate(session: Session, *, keyring: Keyring, given: Given) -> Candidate:
     """Whom to ask enrollment about; InformationResetClosed when this way is closed for the
-    name."""
+    name. A name that is no account, or cannot use this way, does the same work (X3)."""
     key = usernames.username_key(given.username)
-    account = repository.account_by_username_key(session, key)
-    if account is not None and _open_to(session, account):
-        state_key, account_id = f"information:{account.id}", account.id
+    found = knowledge_resets.standing(session, key)
+    name_key = "information-name:" + keyring.code_hash("information", key)
+    if found.account_id is not None and _open_to(found):
+        state_key, account_id = f"information:{found.account_id}", found.account_id
     else:
-        state_key, account_id = "information-name:" + keyring.code_hash("information", key), ""
+        state_key, account_id = name_key, ""
     if reset_attempts.is_closed(session, state_key):
         raise InformationResetClosed()
     seed = keyring.code_hash("address choices", f"{key}|{given.normalized()}")

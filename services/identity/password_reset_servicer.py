@@ -61,11 +61,18 @@ class PasswordResetRpcs:
     def RequestPasswordReset(
         self, request: identity_pb2.RequestPasswordResetRequest, context: grpc.ServicerContext
     ) -> identity_pb2.RequestPasswordResetResponse:
+        # Only queued: the answer's time is the same whether or not an account matches (X3).
+        with self._database.transaction() as session:
+            password_resets.queue_request(session, outbox=self._outbox, login=request.login)
+        return identity_pb2.RequestPasswordResetResponse()
+
+    def send_reset_link(self, payload: bytes) -> None:
+        """The queued request's work (`password_resets.LINK_JOB`), run by the outbox relay."""
+        request = identity_pb2.RequestPasswordResetRequest.FromString(payload)
         with self._database.transaction() as session:
             password_resets.request_link(
                 session, outbox=self._outbox, portal_url=self._portal_url, login=request.login
             )
-        return identity_pb2.RequestPasswordResetResponse()
 
     def CheckPasswordReset(
         self, request: identity_pb2.CheckPasswordResetRequest, context: grpc.ServicerContext

@@ -23,14 +23,12 @@ from services.common.crypto import Keyring, new_token, token_hash
 from services.common.db import utcnow
 from services.common.outbox import Outbox
 from services.identity import (
-    account_validation,
     domain,
-    questions,
+    knowledge_resets,
     repository,
     reset_attempts,
     usernames,
 )
-from services.identity.domain import AccountState
 from services.identity.errors import (
     QuestionResetClosed,
     QuestionResetNotValid,
@@ -40,7 +38,6 @@ from services.identity.hashing import PasswordHashing
 from services.identity.lockout import Lockout
 from services.identity.models import Account, QuestionReset
 from services.identity.password_resets import finish, require_second_factor
-from services.identity.patient_sign_in_policy import policy
 
 ASKED = 2
 ATTEMPTS_PER_QUESTION = 3
@@ -77,21 +74,25 @@ def _decoy_questions(keyring: Keyring, username_key: str) -> list[str]:
 
 
 def start(session: Session, *, keyring: Keyring, username: str) -> Started:
-    """Asks two questions; QuestionResetClosed when this way is closed for the name."""
+    """Asks two questions; QuestionResetClosed when this way is closed for the name. A name
+    that is no account, or cannot use this way, does the same work as one that can (X3)."""
     key = usernames.username_key(username)
-    account = repository.account_by_username_key(session, key)
-    chosen = questions.question_ids(session, account.id) if account else []
+    found = knowledge_resets.standing(session, key)
+    decoys = _decoy_questions(keyring, key)
+    name_key = "name:" + keyring.code_hash("question reset", key)
     if (
-        account is not None
-        and account.state == AccountState.ACTIVE
-        and len(chosen) >= ASKED
-        and policy(session, practice_id=account.practice_id).question_reset_allowed
-        and not account_validation.pending(session, account)
+        found.active
+        and len(found.question_ids) >= ASKED
+        and found.question_reset_allowed
+        and not found.validation_pending
     ):
-        state_key, account_id = f"account:{account.id}", account.id
+        state_key, account_id, chosen = (
+            f"account:{found.account_id}",
+            found.account_id,
+            found.question_ids,
+        )
     else:
-        state_key = "name:" + keyring.code_hash("question reset", key)
-        account_id, chosen = None, _decoy_questions(keyring, key)
+        state_key, account_id, chosen = name_key, None, decoys
     if reset_attempts.is_closed(session, state_key):
         raise QuestionResetClosed()
     token = new_token()

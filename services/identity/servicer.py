@@ -13,8 +13,10 @@ from services.identity import (
     account_sign_in,
     account_validation,
     codes,
+    forgot_username,
     lockout,
     notices,
+    password_resets,
     repository,
     service,
     sessions,
@@ -108,6 +110,9 @@ class IdentityServicer(
         self._record_access = record_access
         self._lockout = Lockout(settings.lockout, keyring, outbox)
         self._portal_url = portal_url
+        # Work done after the answer, so that its time tells nothing (X3).
+        outbox.run_here(password_resets.LINK_JOB, self.send_reset_link)
+        outbox.run_here(forgot_username.REMINDER_JOB, self.send_username_reminders)
 
     def lockout_sweeper(self) -> BackgroundWorker:
         """The worker that deletes the lockout's forgotten counts (see `lockout.sweep`)."""

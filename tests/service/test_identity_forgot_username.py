@@ -20,7 +20,7 @@ from services.enrollment.server import create_server as create_enrollment_server
 from services.identity.models import AuditRecord
 from tests.service.test_account_security_support import active_account
 from tests.service.test_enrollment_unenroll import Identity, activated_patient
-from tests.service.test_identity_support import field_violations, start_identity
+from tests.service.test_identity_support import field_violations, jobs_done, start_identity
 
 JANE = "jane.doe@example.com"
 FAMILY = "family.doe@example.org"
@@ -88,7 +88,9 @@ def test_the_username_goes_to_the_verified_account_email_I7(stub, notify, jane):
     assert sent.practice_id == "practice-1"
 
 
-def test_known_and_unknown_emails_get_the_same_answer_I7_X3(stub, notify, enrollment, jane):
+def test_known_and_unknown_emails_get_the_same_answer_I7_X3(
+    stub, notify, enrollment, identity, jane
+):
     # rule I7, X3
     known = remind(stub, JANE)
     unknown = remind(stub, "nobody@example.com")
@@ -96,6 +98,7 @@ def test_known_and_unknown_emails_get_the_same_answer_I7_X3(stub, notify, enroll
     unknown_with = remind(stub, "nobody@example.com", "Doe", "1984-03-07")
     assert known == unknown == known_with == unknown_with
     assert "contact your practice" in known.message.lower()
+    jobs_done(identity)
     # Enrollment was asked with demographics whether or not a candidate existed.
     assert [list(r.account_ids) for r in enrollment.requests] == [[], []]
 
@@ -138,6 +141,7 @@ def test_every_request_is_audited_without_the_address_I7_X2(stub, notify, identi
     remind(stub, JANE)
     remind(stub, JANE)
     remind(stub, "nobody@example.com", "Doe", "1984-03-07")
+    jobs_done(identity)
     sent, throttled, unknown = audit(identity)
     assert (sent.target, sent.outcome, sent.details) == (
         f"account:{jane}",

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2
 
-from services.identity.models import PasswordReset
+from services.common.context import ACTOR_KEY, CLIENT_ADDRESS_KEY, REQUEST_ID_KEY
+from services.identity.models import AuditRecord, PasswordReset
 from tests.service.test_account_security_support import active_account, resolves, sign_in
 from tests.service.test_identity_account_totp import _code, _turn_on
-from tests.service.test_identity_support import error_info, field_violations
+from tests.service.test_identity_support import error_info, field_violations, jobs_done
 
 NEW_PASSWORD = "Quiet-Harbor-Lamps-77"
 RESET_LINK = notify_pb2.TEMPLATE_PASSWORD_RESET_LINK
@@ -83,6 +84,32 @@ def test_an_unknown_login_is_answered_alike_and_sends_nothing_X3(stub, notify, a
     assert known == unknown
     notify.wait_for(2)
     assert len(_links(notify)) == 1
+
+
+# rule X2, X3
+def test_each_request_is_audited_with_who_asked_and_from_where_after_the_answer_X2_X3(
+    identity, stub, account_id
+):
+    for request_id, login in (("request-1", "JaneDoe"), ("request-2", "JohnRoe")):
+        context = [
+            (REQUEST_ID_KEY, request_id),
+            (ACTOR_KEY, "anonymous"),
+            (CLIENT_ADDRESS_KEY, "203.0.113.9"),
+        ]
+        request = identity_pb2.RequestPasswordResetRequest(login=login)
+        stub.RequestPasswordReset(request, metadata=context, timeout=10)
+    jobs_done(identity)
+    with identity.database.transaction() as session:
+        rows = session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.action == "account.password_reset.request")
+            .order_by(AuditRecord.sequence)
+        ).all()
+        seen = [(r.target, r.outcome, r.request_id, r.actor, r.client_address) for r in rows]
+    assert seen == [
+        (f"account:{account_id}", "success", "request-1", "anonymous", "203.0.113.9"),
+        ("unknown", "denied", "request-2", "anonymous", "203.0.113.9"),
+    ]
 
 
 # rule I8
@@ -176,5 +203,6 @@ def test_two_uses_of_one_link_at_once_let_exactly_one_through_I8(stub, notify, a
 def test_a_fourth_link_within_the_hour_is_not_sent_I8_X3(identity, stub, account_id):
     for _ in range(4):
         _ask(stub)
+    jobs_done(identity)
     with identity.database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(PasswordReset)) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 import uuid
 from concurrent import futures
 from datetime import timedelta
@@ -14,6 +15,7 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from sqlalchemy import func, select
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2, notify_pb2_grpc
@@ -21,6 +23,9 @@ from vestibule.proxy.v1 import proxy_pb2, proxy_pb2_grpc
 
 from services.common.server import ServiceHost
 from services.common.settings import Settings
+from services.identity.forgot_username import REMINDER_JOB
+from services.identity.models import OutboxMessage
+from services.identity.password_resets import LINK_JOB
 from services.identity.server import create_server
 from services.identity.settings import IdentitySettings
 from tests.conftest import TEST_SECRET_KEY
@@ -185,6 +190,26 @@ def start_identity(
     return start_service(
         "identity", partial(create_server, identity_settings=CHEAP_HASHING), settings
     )
+
+
+def jobs_done(identity: ServiceHost, timeout: float = 10.0) -> None:
+    """Waits until identity's outbox relay has done the work it queued for itself after
+    answering: the reset links and username reminders asked for (X3)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with identity.database.transaction() as session:
+            waiting = session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.method.in_([LINK_JOB, REMINDER_JOB]),
+                    OutboxMessage.delivered_at.is_(None),
+                )
+            )
+        if not waiting:
+            return
+        assert time.monotonic() < deadline, f"{waiting} jobs still waiting"
+        time.sleep(0.02)
 
 
 def registration(
