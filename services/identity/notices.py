@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 from vestibule.notify.v1 import notify_pb2
 
-from services.common.crypto import token_hash
+from services.common.crypto import Keyring, token_hash
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.identity import repository
 from services.identity.audit import trail
-from services.identity.codes import SEND_NOTIFICATION
 from services.identity.errors import AccountNotFound, InvalidRequest
+from services.identity.models import Account
 
+SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 PRACTICE_NAME_MAX_LENGTH = 200
+# At most one "someone tried to sign up with your email" notice per address in this window.
+SIGN_UP_ATTEMPT_WINDOW = timedelta(hours=1)
 
 
 class NoticeKind(StrEnum):
@@ -32,6 +36,8 @@ class NoticeKind(StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     # Who may act for the account's patient record changed (P4).
     PROXY_ACCESS_CHANGED = "proxy_access_changed"
+    # Someone tried to create an account with the account's verified email (I5, X3).
+    SIGN_UP_ATTEMPTED = "sign_up_attempted"
 
 
 def send_account_notice(
@@ -89,3 +95,27 @@ def send_account_notice(
         ),
     )
     return True
+
+
+def queue_sign_up_attempt(
+    session: Session, *, outbox: Outbox, keyring: Keyring, owner: Account, now: datetime
+) -> None:
+    """Tells the owner of a verified email that someone tried to create another account with
+    it (I5: it cannot be that account's email; X3: the sign-up was answered as for any email).
+    The idempotency key names the address (as a keyed hash) and the window, and notify sends
+    a key once: at most one such notice per address and SIGN_UP_ATTEMPT_WINDOW, however often
+    the form is sent, while the caller queues one message either way."""
+    address = keyring.code_hash("sign-up attempt", owner.verified_email or "")
+    window = int(now.timestamp() // SIGN_UP_ATTEMPT_WINDOW.total_seconds())
+    outbox.enqueue(
+        session,
+        SEND_NOTIFICATION,
+        notify_pb2.SendNotificationRequest(
+            idempotency_key=f"sign-up-attempt:{address}:{window}",
+            channel=notify_pb2.CHANNEL_EMAIL,
+            recipient=owner.verified_email,
+            template=notify_pb2.TEMPLATE_ACCOUNT_NOTICE,
+            parameters={"notice": str(NoticeKind.SIGN_UP_ATTEMPTED)},
+            practice_id=owner.practice_id,
+        ),
+    )

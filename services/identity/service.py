@@ -20,7 +20,7 @@ from services.identity import checks, codes, contacts, passwords, repository, us
 from services.identity.audit import trail
 from services.identity.codes import CodeDestination
 from services.identity.domain import AccountState
-from services.identity.errors import AccountNotFound, EmailTaken, InvalidRequest, UsernameTaken
+from services.identity.errors import AccountNotFound, InvalidRequest, UsernameTaken
 from services.identity.hashing import PasswordHashing
 from services.identity.models import Account
 
@@ -94,7 +94,10 @@ def register_account(
 ) -> Registration:
     """Creates a pending account and queues its verification code for notify (N2).
 
-    A retry with the same idempotency key returns the first account and queues nothing.
+    A retry with the same idempotency key returns the first account and queues nothing. An
+    email that is another account's verified email is answered as any other (X3): its code is
+    never sent, and its owner is told instead (see `codes.send_new_code`). A username that is
+    taken says so (I1: a person must be able to pick one).
     """
     key = checks.required("idempotency_key", idempotency_key, checks.IDEMPOTENCY_KEY_MAX_LENGTH)
     existing = repository.account_by_idempotency_key(session, key)
@@ -103,8 +106,6 @@ def register_account(
     username_key = usernames.username_key(new.username)
     if repository.account_by_username_key(session, username_key) is not None:
         raise UsernameTaken("username", "username")
-    if new.email and repository.account_by_verified_email(session, new.email) is not None:
-        raise EmailTaken()
     account = Account(
         id=new_id(),
         idempotency_key=key,

@@ -3,6 +3,8 @@ record is linked when it matches, else staff see a match request."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from vestibule.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 
@@ -13,6 +15,7 @@ from tests.e2e.test_enrollment_journey import EMAIL, JANE, PASSWORD, code_in, st
 pytestmark = pytest.mark.e2e
 
 INFORMATION = {k: JANE[k] for k in ("first_name", "last_name", "date_of_birth", "zip_code")}
+ROE = "jane.roe@example.com"
 
 
 def demo_practice_id(stack: Stack) -> str:
@@ -96,3 +99,32 @@ def test_staff_link_a_match_request_and_the_patient_sees_the_practice_E12(stack:
     ).json()["session_token"]
     me = stack.api.get("/patient/me", headers={"authorization": f"Bearer {session}"}).json()
     assert [e["status"] for e in me["enrollments"]] == ["enrolled"]
+
+
+# rule X3, I5, E12
+def test_another_accounts_email_is_answered_alike_and_its_owner_told_once_X3_I5_E12(
+    stack: Stack,
+):
+    self_register(stack, INFORMATION)  # JaneDoe84, whose verified email is EMAIL
+    answers = []
+    for username, email in [("JaneDoe85", EMAIL), ("JaneDoe86", EMAIL), ("JaneRoe85", ROE)]:
+        started = stack.api.post(
+            "/patient/registration/patient-information",
+            json={"practice_id": demo_practice_id(stack), **INFORMATION},
+        )
+        details = stack.api.post(
+            "/patient/registration/security-details",
+            json={
+                "registration_ticket": started.json()["registration_ticket"],
+                "username": username,
+                "password": PASSWORD,
+                "email": email,
+            },
+        )
+        answers.append((details.status_code, details.json()))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] == 200
+    stack.wait_for_mail(EMAIL, "Someone tried to create a portal account")
+    time.sleep(2)  # a second notice, or a code, would be there by now
+    assert len(stack.mail_to(EMAIL, "Someone tried to create a portal account")) == 1
+    assert len(stack.mail_to(EMAIL, "code")) == 1  # the owner's own, at registration

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import grpc
 import pytest
+from grpc_status import rpc_status
 from sqlalchemy import select
 from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
@@ -140,6 +141,27 @@ def test_matched_and_unmatched_registrations_answer_alike_at_every_step_E12_X3(
     )
     assert [without_secrets(a) for a in matched] == [without_secrets(a) for a in unmatched]
     assert [r.last_name for r in match_requests(stub, practice.practice_id)] == ["Roe"]
+
+
+# rule E12, X3, I5
+def test_another_accounts_verified_email_answers_as_a_free_one_at_every_step_E12_X3_I5(
+    stub, practice, notify
+):
+    register(stub, notify, practice.practice_id, "jane.doe@example.com")
+    steps = {}
+    for email in ("jane.doe@example.com", "jane.roe@example.com"):
+        started = start(stub, practice.practice_id)
+        ticket = started.registration_ticket
+        submitted = submit(stub, ticket, email)
+        resent = stub.ResendRegistrationCode(
+            pb.ResendRegistrationCodeRequest(registration_ticket=ticket), timeout=5
+        )
+        wrong = error_of(lambda: complete(stub, ticket, "000000"))  # noqa: B023
+        answers = [without_secrets(a) for a in (started, submitted, resent)]
+        steps[email] = [*answers, rpc_status.from_call(wrong)]
+    assert steps["jane.doe@example.com"] == steps["jane.roe@example.com"]
+    codes = [r.recipient for r in notify.wait_for(5) if r.parameters.get("code")]
+    assert codes.count("jane.doe@example.com") == 1  # only its owner's own
 
 
 # rule E12

@@ -217,18 +217,6 @@ def test_email_verified_for_another_account_is_refused_I5(identity, stub, notify
     assert "email" in field_violations(error)
 
 
-# rule I5
-def test_registration_with_a_verified_email_is_refused_I5(stub, notify):
-    registered = stub.RegisterAccount(registration("JaneDoe"), timeout=10)
-    code = notify.code_for("jane.doe@example.com")
-    stub.VerifyAccount(
-        identity_pb2.VerifyAccountRequest(account_id=registered.account_id, code=code), timeout=10
-    )
-    error = _refused(stub.RegisterAccount, registration("JaneDoe2"))
-    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
-    assert "email" in field_violations(error)
-
-
 # rule N2
 def test_code_goes_by_sms_without_email_N2(stub, notify):
     registered = stub.RegisterAccount(

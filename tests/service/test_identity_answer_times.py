@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -185,3 +186,14 @@ def test_a_wrong_sign_in_takes_as_long_for_an_unknown_username_X3_I11(
     # A burst's three wrong passwords cost nothing (no pause) once earlier ones are forgotten.
     forgotten = lambda: clock.shift(timedelta(hours=13))  # noqa: E731
     _assert_alike(identity, sign_in, "JaneDoe", "JaneRoe", before=forgotten)
+
+
+# rule X3, I5, E12
+def test_signing_up_takes_as_long_with_another_accounts_email_X3_I5(identity, stub, notify):
+    active_account(stub, notify)
+
+    def sign_up(email: str) -> None:
+        request = registration(f"user{uuid.uuid4().hex[:12]}", email=email)
+        _refused(lambda: stub.RegisterAccount(request, timeout=10))
+
+    _assert_alike(identity, sign_up, "jane.doe@example.com", "jane.roe@example.com")

@@ -107,6 +107,18 @@ def test_unenrolled_notice_says_to_contact_the_practice_to_be_reactivated_E13(re
         assert "re-activate your account, and you keep your username and password" in part
 
 
+# rule I5, X3
+def test_sign_up_attempt_notice_says_to_sign_in_or_recover_the_username_I5_X3(renderer):
+    values = parameters(Template.ACCOUNT_NOTICE, notice="sign_up_attempted")
+    subject, *bodies = parts(renderer, Template.ACCOUNT_NOTICE, values)
+    assert subject == "Someone tried to create a portal account with your email"
+    for part in bodies:
+        assert "no account was made with it" in part
+        assert "sign in with your username" in part
+        assert "Forgot username" in part
+        assert "If you did not make this change" not in part
+
+
 @pytest.mark.parametrize(
     "notice",
     [
@@ -118,6 +130,7 @@ def test_unenrolled_notice_says_to_contact_the_practice_to_be_reactivated_E13(re
         "unenrolled",
         "account_locked",
         "proxy_access_changed",
+        "sign_up_attempted",
     ],
 )
 # rule I6 N3
