@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 from vestibule.identity.v1 import identity_pb2
 
 from gateway import schemas
@@ -43,13 +43,12 @@ def request_reset_link(
     return schemas.RecoveryAccepted(detail=LINK_SENT)
 
 
-@router.get("/password/reset", responses=problem_responses(409), **_LIMITED)
-def check_reset_link(
-    services: Services, token: Annotated[str, Query(min_length=1, max_length=128)]
-) -> schemas.ResetLinkCheck:
-    """Whether the link works, and whether the authenticator code will be needed."""
+@router.post("/password/reset/check", responses=problem_responses(409), **_LIMITED)
+def check_reset_link(body: schemas.ResetLinkToken, services: Services) -> schemas.ResetLinkCheck:
+    """Whether the link works, and whether the authenticator code will be needed. The token
+    from the link goes in the body, as everywhere: never in a URL (X1)."""
     answer = services.identity.CheckPasswordReset(
-        identity_pb2.CheckPasswordResetRequest(token=token)
+        identity_pb2.CheckPasswordResetRequest(token=body.token)
     )
     return schemas.ResetLinkCheck(second_factor_required=answer.second_factor_required)
 

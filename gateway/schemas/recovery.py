@@ -32,6 +32,12 @@ class RecoveryAccepted(BaseModel):
     detail: str
 
 
+class ResetLinkToken(_Request):
+    """The token from the reset link (after `#token=`)."""
+
+    token: Secret
+
+
 class ResetLinkCheck(BaseModel):
     """The link works; `second_factor_required` says a code from the authenticator app (or a
     recovery code) is needed with the new password."""

@@ -25,7 +25,7 @@ def test_a_patient_resets_the_password_from_the_emailed_link_I8_X3(stack: Stack)
     link = text_of(stack.wait_for_mail(EMAIL, "password"))
     token = re.search(r"reset-password#token=([A-Za-z0-9_-]+)", link).group(1)
 
-    check = stack.api.get("/patient/recovery/password/reset", params={"token": token})
+    check = stack.api.post("/patient/recovery/password/reset/check", json={"token": token})
     assert check.json() == {"second_factor_required": False}
     done = stack.api.post(
         "/patient/recovery/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
