@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from vestibule.identity.v1 import identity_pb2
 
+from gateway import schemas
 from gateway.auth import PATIENT_PATH
 from gateway.clients import Clients, clients
 from gateway.ratelimit import rate_limited
 from gateway.routes.common import problem_responses
-from gateway.schemas.username_recovery import UsernameRecovery, UsernameRecoveryAccepted
+from gateway.schemas.username_recovery import UsernameRecovery
 
 router = APIRouter(prefix=f"{PATIENT_PATH}/recovery", tags=["patient"])
 
@@ -24,7 +25,7 @@ Services = Annotated[Clients, Depends(clients)]
     dependencies=[Depends(rate_limited("recovery"))],
     responses=problem_responses(),
 )
-def recover_username(body: UsernameRecovery, services: Services) -> UsernameRecoveryAccepted:
+def recover_username(body: UsernameRecovery, services: Services) -> schemas.RecoveryAccepted:
     """Sends the username by email: to the verified account email given, or to the
     notification email given with the patient's last name and date of birth when they match
     a linked patient record. Always 202 with the same body, whether or not anything matched
@@ -36,4 +37,4 @@ def recover_username(body: UsernameRecovery, services: Services) -> UsernameReco
             date_of_birth=body.date_of_birth or "",
         )
     )
-    return UsernameRecoveryAccepted(message=answer.message)
+    return schemas.RecoveryAccepted(detail=answer.message)

@@ -27,7 +27,8 @@ class ResetLinkRequest(_Request):
 
 
 class RecoveryAccepted(BaseModel):
-    """What happens next; the same answer whether or not an account matched."""
+    """A message is on its way: `detail` says what happens next, as a problem's `detail` says
+    what went wrong. The same answer whether or not an account matched (X3)."""
 
     detail: str
 

@@ -1,8 +1,9 @@
-"""Forgot username (I7): what the person types, and the one answer they always get (X3)."""
+"""Forgot username (I7): what the person types. The one answer they always get (X3) is the
+recovery routes' `RecoveryAccepted`."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gateway.schemas.types import Email, IsoDate, Name, _Request
 
@@ -14,10 +15,3 @@ class UsernameRecovery(_Request):
     email: Email
     last_name: Name | None = Field(None, description="With the notification email.")
     date_of_birth: IsoDate | None = Field(None, description="With the notification email.")
-
-
-class UsernameRecoveryAccepted(BaseModel):
-    """The same answer whether or not an account matched: where the username goes, and to
-    contact the practice when no email arrives."""
-
-    message: str

@@ -44,7 +44,7 @@ def test_the_username_arrives_at_the_verified_email_and_answers_are_identical_I7
     unknown = recover(stack, "nobody@example.com")
     assert known.status_code == 202, known.text
     assert whole(known) == whole(unknown)
-    assert "contact your practice" in known.json()["message"].lower()
+    assert "contact your practice" in known.json()["detail"].lower()
     mail = stack.wait_for_mail(EMAIL, SUBJECT)
     assert "JaneDoe84" in text_of(mail)
     assert "JaneDoe84" not in mail["Subject"]
