@@ -1,7 +1,7 @@
 """How long an answer takes does not tell whether an account exists (X3), over real gRPC on
 SQLite and PostgreSQL: asking for a password reset link, for a username reminder, starting
-the security-question and the account-information resets, signing in and signing up take as
-long for an account that exists as for one that does not.
+the security-question and the account-information resets, resetting with a practice's token,
+signing in and signing up take as long for an account that exists as for one that does not.
 
 The method is an attacker's: requests go in bursts of BURST for one name, timed at the client,
 and each burst counts by its fastest time (which filters out a busy machine's pauses); PAIRS
@@ -170,6 +170,23 @@ def test_an_information_reset_starts_as_fast_for_an_unknown_username_X3_I8(ident
         stub.StartAccountInformationReset(request, timeout=10)
 
     _assert_alike(identity, start, "JaneDoe", "JaneRoe")
+
+
+# rule X3, I8
+def test_a_practice_token_reset_takes_as_long_for_an_unknown_username_X3_I8(
+    identity, stub, notify, clock
+):
+    active_account(stub, notify)
+
+    def reset(username: str) -> None:
+        request = identity_pb2.ResetPasswordWithTokenRequest(
+            username=username, token="12345678", new_password="Quiet-Harbor-Lamps-77"
+        )
+        _refused(lambda: stub.ResetPasswordWithToken(request, timeout=10))
+
+    # Wrong tokens count toward the lockout as wrong passwords do: forgotten between bursts.
+    forgotten = lambda: clock.shift(timedelta(hours=13))  # noqa: E731
+    _assert_alike(identity, reset, "JaneDoe", "JaneRoe", before=forgotten)
 
 
 # rule X3, I11
