@@ -42,7 +42,8 @@ def add_patient(
     key: IdempotencyKey,
     response: Response,
 ) -> schemas.Patient:
-    """Adds a patient to the practice, NOT_ENROLLED; demographics may be incomplete."""
+    """Adds a patient to the practice, NOT_ENROLLED: first name, last name and date of birth
+    are required, the other demographics may follow."""
     answer = services.enrollment.AddPatient(
         enrollment_pb2.AddPatientRequest(
             idempotency_key=key,

@@ -32,8 +32,10 @@ from gateway.schemas.types import (
 
 
 class Demographics(_Request):
-    """Patient facts; every field is optional, and a present one must be well-formed. In a
-    PATCH, the fields present are the ones changed, and null clears one."""
+    """Patient facts; a present one must be well-formed. A new patient needs first name, last
+    name and date of birth (the enrollment service names each one missing); the rest may
+    follow. In a PATCH, the fields present are the ones changed, and null clears one (not
+    those three)."""
 
     first_name: Name | None = None
     last_name: Name | None = None

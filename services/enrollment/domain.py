@@ -62,6 +62,9 @@ FIELD_LABELS = {
 }
 # What staff may set on a patient: the demographics and the practice's own record number.
 PATIENT_FIELDS = (*FIELD_NAMES, "mrn")
+# What a patient record needs from the start and keeps: who the person is. The other fields
+# may follow ("Update Now", E3).
+RECORD_FIELDS = ("first_name", "last_name", "date_of_birth")
 
 
 def missing_for_invitation(demographics: Demographics, *, email_required: bool) -> list[str]:

@@ -3,7 +3,7 @@ Each takes a session and only flushes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,15 +98,16 @@ class EnrollmentUseCases:
     def add_patient(
         self, session: Session, *, practice_id: str, idempotency_key: str, values: dict[str, str]
     ) -> Patient:
-        """Adds a patient NOT_ENROLLED; missing fields are allowed, wrong values are not. An MRN
-        must be free within the practice."""
+        """Adds a patient NOT_ENROLLED. First name, last name and date of birth are required;
+        the other fields may be missing, none may be wrong. An MRN must be free within the
+        practice."""
         require_key(idempotency_key)
         self.get_practice(session, practice_id=practice_id)
         if (existing := repository.patient_by_key(session, idempotency_key)) is not None:
             if existing.practice_id != practice_id:
                 raise InvalidArgument("This idempotency key was used for another request.")
             return existing
-        clean = self._clean(values)
+        clean = self._clean(values, required=domain.RECORD_FIELDS)
         patient = Patient(practice_id=practice_id, idempotency_key=idempotency_key, **clean)
         with _unique_mrn(session, practice_id=practice_id, mrn=patient.mrn):
             session.add(patient)
@@ -123,7 +124,8 @@ class EnrollmentUseCases:
     def update_patient(
         self, session: Session, *, practice_id: str, patient_id: str, values: dict[str, str]
     ) -> Patient:
-        """Changes the named demographic fields ("Update Now", E3) and the MRN."""
+        """Changes the named demographic fields ("Update Now", E3) and the MRN; the fields a
+        record needs (first name, last name, date of birth) can be corrected, not cleared."""
         patient = self.get_patient(
             session, practice_id=practice_id, patient_id=patient_id, for_update=True
         )
@@ -133,7 +135,9 @@ class EnrollmentUseCases:
                 "Only demographic fields and the MRN can be updated.",
                 violations=[FieldViolation(name, "Not a patient field.") for name in unknown],
             )
-        clean = self._clean(values)
+        clean = self._clean(
+            values, required=[name for name in domain.RECORD_FIELDS if name in values]
+        )
         before = {name: getattr(patient, name) for name in domain.REQUIRED_FIELDS}
         with _unique_mrn(session, practice_id=practice_id, mrn=clean.get("mrn")):
             for name, value in clean.items():
@@ -193,8 +197,22 @@ class EnrollmentUseCases:
         return patient
 
     @staticmethod
-    def _clean(values: dict[str, str]) -> dict[str, object]:
+    def _clean(values: dict[str, str], *, required: Sequence[str]) -> dict[str, object]:
+        """The clean values; every wrong value, and every `required` field left empty, is
+        named in one answer."""
         clean, violations = demographics.normalize(values, today=utcnow().date())
+        wrong = {violation.field for violation in violations}
+        missing = [
+            FieldViolation(name, f"{domain.FIELD_LABELS[name]} is required.")
+            for name in required
+            if clean.get(name) is None and name not in wrong
+        ]
+        if missing:
+            raise errors.InvalidDemographics(
+                "A patient record needs a first name, last name and date of birth; the other "
+                "details may follow. Fill in or correct the fields listed.",
+                violations=violations + missing,
+            )
         if violations:
             raise errors.InvalidDemographics(
                 "Some patient details are not valid; correct the fields listed.",

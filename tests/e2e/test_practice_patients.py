@@ -39,7 +39,8 @@ def enrolled_patient(stack: Stack, staff: dict[str, str]) -> str:
 def test_staff_find_a_patient_by_part_of_a_name_and_by_mrn_S2(stack: Stack):
     staff = staff_session(stack)
     for first, last, mrn in [("Jane", "Doe", "L-1"), ("Ann", "Janssen", "L-2"), ("Bo", "Li", "")]:
-        body = {"first_name": first, "last_name": last, **({"mrn": mrn} if mrn else {})}
+        body = {"first_name": first, "last_name": last, "date_of_birth": "1990-01-02"}
+        body |= {"mrn": mrn} if mrn else {}
         added = stack.api.post("/practice/patients", headers=staff, json=body)
         assert added.status_code == 201, added.text
     found = stack.api.post("/practice/patients/search", json={"name": "JAN"}, headers=staff)
@@ -47,6 +48,19 @@ def test_staff_find_a_patient_by_part_of_a_name_and_by_mrn_S2(stack: Stack):
     assert [p["last_name"] for p in found.json()["patients"]] == ["Doe", "Janssen"]
     by_mrn = stack.api.post("/practice/patients/search", json={"mrn": "l-2"}, headers=staff).json()
     assert [p["first_name"] for p in by_mrn["patients"]] == ["Ann"]
+
+
+# rule E3: a record needs who the person is; the rest may follow by Update Now.
+def test_an_empty_chart_is_refused_naming_each_missing_field_E3(stack: Stack):
+    staff = staff_session(stack)
+    refused = stack.api.post("/practice/patients", headers=staff, json={})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in refused.json()["errors"]] == [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+    ]
 
 
 # rule S2

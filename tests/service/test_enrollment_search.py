@@ -32,7 +32,9 @@ def practice(stub):
 
 
 def add(stub, practice_id: str, mrn: str = "", **fields) -> pb.Patient:
-    demographics = pb.Demographics(**fields)
+    """A patient; a record needs first name, last name and date of birth, given or these."""
+    who = {"first_name": "Pat", "last_name": "Record", "date_of_birth": "1975-05-05"}
+    demographics = pb.Demographics(**{**who, **fields})
     return stub.AddPatient(
         pb.AddPatientRequest(
             idempotency_key=key(), practice_id=practice_id, demographics=demographics, mrn=mrn

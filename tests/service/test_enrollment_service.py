@@ -17,7 +17,7 @@ from vestibule.enrollment.v1 import enrollment_pb2_grpc
 from vestibule.notify.v1 import notify_pb2
 
 from services.common.db import utcnow
-from services.enrollment.models import Invitation
+from services.enrollment.models import Invitation, Patient
 from services.enrollment.server import create_server
 from tests.service.enrollment_helpers import (
     add_patient,
@@ -113,6 +113,47 @@ def test_invalid_values_are_refused_naming_each_field(stub, practice):
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert sorted(violations_of(error)) == ["date_of_birth", "email", "zip_code"]
+
+
+# rule E3: a record needs who the person is; the other fields may follow by Update Now.
+def test_a_record_without_names_or_date_of_birth_is_refused_naming_each_E3(
+    stub, practice, enrollment
+):
+    empty = pb.AddPatientRequest(
+        idempotency_key=key(), practice_id=practice.practice_id, demographics=pb.Demographics()
+    )
+    error = error_of(lambda: stub.AddPatient(empty, timeout=5))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations_of(error) == ["first_name", "last_name", "date_of_birth"]
+    with enrollment.database.transaction() as session:
+        assert session.scalars(select(Patient)).all() == []
+
+
+# rule E3
+def test_a_missing_name_and_a_wrong_value_are_named_in_one_answer_E3(stub, practice):
+    error = error_of(lambda: add_patient(stub, practice.practice_id, last_name="", zip_code="X"))
+    assert sorted(violations_of(error)) == ["last_name", "zip_code"]
+
+
+# rule E3
+def test_update_now_corrects_a_records_name_but_cannot_clear_it_E3(stub, practice):
+    patient = add_patient(stub, practice.practice_id)
+
+    def update(**fields):
+        return stub.UpdatePatient(
+            pb.UpdatePatientRequest(
+                practice_id=practice.practice_id,
+                patient_id=patient.patient_id,
+                demographics=pb.Demographics(**fields),
+                update_mask=FieldMask(paths=list(fields)),
+            ),
+            timeout=5,
+        ).patient
+
+    error = error_of(lambda: update(first_name="", date_of_birth=""))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations_of(error) == ["first_name", "date_of_birth"]
+    assert update(first_name="Janet", email="").demographics.first_name == "Janet"
 
 
 # rule E3
