@@ -1,6 +1,7 @@
 """Activation use cases (E9, E10): from the invitation link to an active account linked to
-the patient record. Each takes a session and only flushes; identity is called over gRPC. The
-ticket and account steps are shared with self-registration (tickets.py)."""
+the patient record. Each takes a session and only flushes, but the steps that call identity
+over gRPC, which take the database and run short transactions around the call. The ticket and
+account steps are shared with self-registration (tickets.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services.common.crypto import token_hash
-from services.common.db import utcnow
+from services.common.db import Database, utcnow
 from services.common.errors import FieldViolation
 from services.enrollment import domain, errors, repository, tickets
 from services.enrollment.accounts import Registration
@@ -87,45 +88,63 @@ class ActivationUseCases:
         return OpenedActivation(ticket, patient.practice, patient.email or "")
 
     def submit_security_details(
-        self, session: Session, *, ticket: str, username: str, password: str, email: str
+        self, database: Database, *, ticket: str, username: str, password: str, email: str
     ) -> Registration:
-        """Registers the pending account through identity, which sends the code."""
-        activation = self._open_ticket(session, ticket)
-        patient = activation.invitation.patient
-        email = email.strip() or patient.email or ""
+        """Registers the pending account through identity, which sends the code. Runs its own
+        short transactions, none open while identity works (see `tickets.register`)."""
+
+        def ask(session: Session, activation: ActivationTicket) -> tickets.AccountRequest:
+            patient = activation.invitation.patient
+            chosen = email.strip() or patient.email or ""
+            return tickets.AccountRequest(
+                idempotency_key=f"activation:{activation.id}",
+                practice_id=patient.practice_id,
+                email=chosen,
+                cell_phone="" if chosen else patient.cell_phone or "",
+            )
+
         return tickets.register(
-            session,
+            database,
             self._accounts,
-            activation,
-            idempotency_key=f"activation:{activation.id}",
-            practice_id=patient.practice_id,
+            lambda session: self._open_ticket(session, ticket),
+            ask,
             username=username,
             password=password,
-            email=email,
-            cell_phone="" if email else patient.cell_phone or "",
         )
 
-    def resend_activation_code(self, session: Session, *, ticket: str) -> Registration:
+    def resend_activation_code(self, database: Database, *, ticket: str) -> Registration:
         """A new code for the account being activated; the older one stops working."""
-        return tickets.resend_code(session, self._accounts, self._open_ticket(session, ticket))
+        return tickets.resend_code(
+            database, self._accounts, lambda session: self._open_ticket(session, ticket)
+        )
 
     def complete_activation(
-        self, session: Session, *, ticket: str, code: str
+        self, database: Database, *, ticket: str, code: str
     ) -> tuple[str, Practice]:
         """Confirms the code, links the account to the patient record, status ENROLLED.
-        A retry after success answers the same."""
-        activation = tickets.find(session, ActivationTicket, ticket)
-        if activation is not None and activation.completed_at is not None:
-            return activation.account_id or "", activation.invitation.patient.practice
-        activation = self._open_ticket(session, ticket)
-        account_id = tickets.confirm(self._accounts, activation, code)
-        invitation = activation.invitation
-        patient = invitation.patient
-        tickets.enroll(session, patient, account_id, "account activated")
-        invitation.used_at = activation.completed_at = utcnow()
-        session.flush()
-        record_patient_action(session, "activation.complete", patient)
-        return account_id, patient.practice
+        A retry after success answers the same. Identity confirms the code between two short
+        transactions; the second checks the ticket again with the patient locked."""
+        with database.transaction() as session:
+            if (done := self._completed(session, ticket)) is not None:
+                return done
+            activation = self._open_ticket(session, ticket)
+            account_id = tickets.account_of(
+                activation,
+                "Choose your username and password first; then enter the code we send you.",
+            )
+            patient_id = activation.invitation.patient_id
+        self._accounts.verify(account_id=account_id, code=code)
+        with database.transaction() as session:
+            # The patient first, then the ticket: the order staff changes take.
+            patient = repository.patient_for_update(session, patient_id)
+            if (done := self._completed(session, ticket)) is not None:
+                return done  # completed at the same time by a retry of this step
+            activation = self._open_ticket(session, ticket)
+            tickets.enroll(session, patient, account_id, "account activated")
+            activation.invitation.used_at = activation.completed_at = utcnow()
+            session.flush()
+            record_patient_action(session, "activation.complete", patient)
+            return account_id, patient.practice
 
     def unlock(self, session: Session, *, practice_id: str, patient_id: str) -> Patient:
         """Staff unlock a record's activation after wrong answers (E9): the record's count
@@ -151,6 +170,14 @@ class ActivationUseCases:
     def account_enrollments(self, session: Session, *, account_id: str) -> list[Patient]:
         """Every patient record, at any practice, linked to the account."""
         return list(repository.patients_of_account(session, account_id))
+
+    @staticmethod
+    def _completed(session: Session, ticket: str) -> tuple[str, Practice] | None:
+        """The answer of a ticket's completed activation, or None."""
+        activation = tickets.find(session, ActivationTicket, ticket)
+        if activation is None or activation.completed_at is None:
+            return None
+        return activation.account_id or "", activation.invitation.patient.practice
 
     def _open_ticket(self, session: Session, ticket: str) -> ActivationTicket:
         activation = tickets.find(session, ActivationTicket, ticket)

@@ -1,7 +1,8 @@
 """Self-registration use cases (E12): from the logon page to an active account, linked to the
 practice's record only when the demographics match exactly one record that can take it;
 otherwise the practice gets a match request. No answer tells the two apart. Each takes a
-session and only flushes; identity is called over gRPC."""
+session and only flushes, but the steps that call identity over gRPC, which take the database
+and run short transactions around the call."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class RegistrationUseCases:
 
     def submit_security_details(
         self,
-        session: Session,
+        database: Database,
         *,
         ticket: str,
         username: str,
@@ -62,65 +63,81 @@ class RegistrationUseCases:
         cell_phone: str,
     ) -> Registration:
         """Registers the pending account through identity, which sends the code by email, or
-        by SMS when no email is given."""
-        registration = self._open(session, ticket)
+        by SMS when no email is given. Runs its own short transactions, none open while
+        identity works (see `tickets.register`)."""
         # A US number may come without its country code, as staff may enter it.
         phone, violations = demographics.normalize(
             {"cell_phone": cell_phone}, today=utcnow().date()
         )
         if violations:
             raise errors.InvalidDemographics("Check the cell phone number.", violations=violations)
-        answer = tickets.register(
-            session,
+
+        def ask(session: Session, registration: SelfRegistration) -> tickets.AccountRequest:
+            return tickets.AccountRequest(
+                idempotency_key=f"registration:{registration.id}",
+                practice_id=registration.practice_id,
+                email=email.strip(),
+                cell_phone=str(phone["cell_phone"] or ""),
+            )
+
+        return tickets.register(
+            database,
             self._accounts,
-            registration,
-            idempotency_key=f"registration:{registration.id}",
-            practice_id=registration.practice_id,
+            lambda session: self._open(session, ticket),
+            ask,
             username=username,
             password=password,
-            email=email.strip(),
-            cell_phone=str(phone["cell_phone"] or ""),
+            recorded=lambda session, row: self._audit(
+                session, "registration.security_details", row
+            ),
         )
-        self._audit(session, "registration.security_details", registration)
-        return answer
 
-    def resend_code(self, session: Session, *, ticket: str) -> Registration:
+    def resend_code(self, database: Database, *, ticket: str) -> Registration:
         """A new code for the account being registered; the older one stops working."""
-        registration = self._open(session, ticket)
-        answer = tickets.resend_code(session, self._accounts, registration)
-        self._audit(session, "registration.resend_code", registration)
-        return answer
+        return tickets.resend_code(
+            database,
+            self._accounts,
+            lambda session: self._open(session, ticket),
+            recorded=lambda session, row: self._audit(session, "registration.resend_code", row),
+        )
 
-    def complete(self, session: Session, *, ticket: str, code: str) -> tuple[str, Practice]:
+    def complete(self, database: Database, *, ticket: str, code: str) -> tuple[str, Practice]:
         """Confirms the code; then links the account to the one matching record, or leaves
         the practice a match request. The answer is the same either way, and again on a
-        retry after success."""
-        registration = tickets.find(session, SelfRegistration, ticket)
-        if registration is not None and registration.completed_at is not None:
-            return registration.account_id or "", registration.practice
-        registration = self._open(session, ticket)
-        account_id = tickets.confirm(self._accounts, registration, code)
-        registration.completed_at = utcnow()
-        patient = _record_to_link(session, registration)
-        if patient is not None:
-            tickets.enroll(session, patient, account_id, "self-registered")
-            # The patient is enrolled now: no invitation of theirs should still look open.
-            repository.supersede_open_invitations(session, patient.id)
-            registration.patient_id = patient.id
-            session.flush()
-            record_patient_action(
-                session, "registration.link", patient, registration_id=registration.id
+        retry after success. Identity confirms the code between two short transactions."""
+        with database.transaction() as session:
+            if (done := _completed(session, ticket)) is not None:
+                return done
+            account_id = tickets.account_of(
+                self._open(session, ticket),
+                "Choose your username and password first; then enter the code we send you.",
             )
-        else:
-            request = MatchRequest(
-                practice_id=registration.practice_id,
-                registration_id=registration.id,
-                account_id=account_id,
-            )
-            session.add(request)
-            session.flush()
-            self._audit(session, "registration.match_request", registration, request.id)
-        return account_id, registration.practice
+        self._accounts.verify(account_id=account_id, code=code)
+        with database.transaction() as session:
+            if (done := _completed(session, ticket)) is not None:
+                return done  # completed at the same time by a retry of this step
+            registration = self._open(session, ticket)
+            registration.completed_at = utcnow()
+            patient = _record_to_link(session, registration)
+            if patient is not None:
+                tickets.enroll(session, patient, account_id, "self-registered")
+                # The patient is enrolled now: no invitation of theirs should still look open.
+                repository.supersede_open_invitations(session, patient.id)
+                registration.patient_id = patient.id
+                session.flush()
+                record_patient_action(
+                    session, "registration.link", patient, registration_id=registration.id
+                )
+            else:
+                request = MatchRequest(
+                    practice_id=registration.practice_id,
+                    registration_id=registration.id,
+                    account_id=account_id,
+                )
+                session.add(request)
+                session.flush()
+                self._audit(session, "registration.match_request", registration, request.id)
+            return account_id, registration.practice
 
     def match_requests(
         self, session: Session, *, practice_id: str, limit: int
@@ -196,6 +213,14 @@ class RegistrationUseCases:
             practice_id=registration.practice_id,
             details={k: v for k, v in details.items() if v},
         )
+
+
+def _completed(session: Session, ticket: str) -> tuple[str, Practice] | None:
+    """The answer of a ticket's completed registration, or None."""
+    registration = tickets.find(session, SelfRegistration, ticket)
+    if registration is None or registration.completed_at is None:
+        return None
+    return registration.account_id or "", registration.practice
 
 
 def _patient_information(information: dict[str, str]) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Enrollment gRPC servicer: proto to use case and back, one transaction per call."""
+"""Enrollment gRPC servicer: proto to use case and back, one transaction per call; the steps
+that call identity run their own short transactions around that call."""
 
 from __future__ import annotations
 
@@ -234,33 +235,32 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def SubmitSecurityDetails(
         self, request: pb.SubmitSecurityDetailsRequest, context: grpc.ServicerContext
     ) -> pb.SubmitSecurityDetailsResponse:
-        with self._database.transaction() as session:
-            registration = self._activation.submit_security_details(
-                session,
-                ticket=request.activation_ticket,
-                username=request.username,
-                password=request.password,
-                email=request.email,
-            )
-            return messages.code_sent(pb.SubmitSecurityDetailsResponse, registration)
+        # Each step that calls identity runs its own short transactions (never one across the
+        # call), so the steps of many patients go on at once.
+        registration = self._activation.submit_security_details(
+            self._database,
+            ticket=request.activation_ticket,
+            username=request.username,
+            password=request.password,
+            email=request.email,
+        )
+        return messages.code_sent(pb.SubmitSecurityDetailsResponse, registration)
 
     def ResendActivationCode(
         self, request: pb.ResendActivationCodeRequest, context: grpc.ServicerContext
     ) -> pb.ResendActivationCodeResponse:
-        with self._database.transaction() as session:
-            registration = self._activation.resend_activation_code(
-                session, ticket=request.activation_ticket
-            )
-            return messages.code_sent(pb.ResendActivationCodeResponse, registration)
+        registration = self._activation.resend_activation_code(
+            self._database, ticket=request.activation_ticket
+        )
+        return messages.code_sent(pb.ResendActivationCodeResponse, registration)
 
     def CompleteActivation(
         self, request: pb.CompleteActivationRequest, context: grpc.ServicerContext
     ) -> pb.CompleteActivationResponse:
-        with self._database.transaction() as session:
-            account_id, practice = self._activation.complete_activation(
-                session, ticket=request.activation_ticket, code=request.code
-            )
-            return pb.CompleteActivationResponse(account_id=account_id, practice_name=practice.name)
+        account_id, practice = self._activation.complete_activation(
+            self._database, ticket=request.activation_ticket, code=request.code
+        )
+        return pb.CompleteActivationResponse(account_id=account_id, practice_name=practice.name)
 
     def ListAccountEnrollments(
         self, request: pb.ListAccountEnrollmentsRequest, context: grpc.ServicerContext
@@ -325,36 +325,31 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def SubmitRegistrationDetails(
         self, request: pb.SubmitRegistrationDetailsRequest, context: grpc.ServicerContext
     ) -> pb.SubmitRegistrationDetailsResponse:
-        with self._database.transaction() as session:
-            registration = self._registration.submit_security_details(
-                session,
-                ticket=request.registration_ticket,
-                username=request.username,
-                password=request.password,
-                email=request.email,
-                cell_phone=request.cell_phone,
-            )
-            return messages.code_sent(pb.SubmitRegistrationDetailsResponse, registration)
+        registration = self._registration.submit_security_details(
+            self._database,
+            ticket=request.registration_ticket,
+            username=request.username,
+            password=request.password,
+            email=request.email,
+            cell_phone=request.cell_phone,
+        )
+        return messages.code_sent(pb.SubmitRegistrationDetailsResponse, registration)
 
     def ResendRegistrationCode(
         self, request: pb.ResendRegistrationCodeRequest, context: grpc.ServicerContext
     ) -> pb.ResendRegistrationCodeResponse:
-        with self._database.transaction() as session:
-            registration = self._registration.resend_code(
-                session, ticket=request.registration_ticket
-            )
-            return messages.code_sent(pb.ResendRegistrationCodeResponse, registration)
+        registration = self._registration.resend_code(
+            self._database, ticket=request.registration_ticket
+        )
+        return messages.code_sent(pb.ResendRegistrationCodeResponse, registration)
 
     def CompleteRegistration(
         self, request: pb.CompleteRegistrationRequest, context: grpc.ServicerContext
     ) -> pb.CompleteRegistrationResponse:
-        with self._database.transaction() as session:
-            account_id, practice = self._registration.complete(
-                session, ticket=request.registration_ticket, code=request.code
-            )
-            return pb.CompleteRegistrationResponse(
-                account_id=account_id, practice_name=practice.name
-            )
+        account_id, practice = self._registration.complete(
+            self._database, ticket=request.registration_ticket, code=request.code
+        )
+        return pb.CompleteRegistrationResponse(account_id=account_id, practice_name=practice.name)
 
     def ListMatchRequests(
         self, request: pb.ListMatchRequestsRequest, context: grpc.ServicerContext

@@ -4,13 +4,15 @@ verification code; the code activates the account, which may then be linked to a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from services.common.crypto import new_token, token_hash
-from services.common.db import utcnow
+from services.common.db import Database, utcnow
 from services.enrollment import domain, errors, repository
 from services.enrollment.accounts import Registration
 from services.enrollment.history import change_status
@@ -56,58 +58,93 @@ def usable(row: TicketColumns) -> bool:
     return row.completed_at is None and row.expires_at > utcnow()
 
 
+@dataclass(frozen=True)
+class AccountRequest:
+    """What a ticket asks identity to register, besides the username and password."""
+
+    idempotency_key: str
+    practice_id: str
+    email: str
+    cell_phone: str
+
+
 def register(
-    session: Session,
+    database: Database,
     accounts: Accounts,
-    row: TicketColumns,
+    open_ticket: Callable[[Session], Ticketed],
+    ask: Callable[[Session, Ticketed], AccountRequest],
     *,
-    idempotency_key: str,
-    practice_id: str,
     username: str,
     password: str,
-    email: str,
-    cell_phone: str,
+    recorded: Callable[[Session, Ticketed], None] | None = None,
 ) -> Registration:
     """Registers the ticket's pending account through identity (under the practice's password
-    policy), which sends the code; a ticket registers one account."""
+    policy), which sends the code; a ticket registers one account.
+
+    No transaction is open while identity works (it hashes the password, and on SQLite an open
+    transaction holds the whole database): `open_ticket` finds and checks the ticket and `ask`
+    says what to register in one short transaction; identity is called with the ticket's
+    idempotency key; a second short transaction opens the ticket again, under its lock, keeps
+    the account and runs `recorded`. Two submissions of one ticket at once get the same
+    account from identity, and the one that comes second to keep it is told it is saved."""
+    with database.transaction() as session:
+        request = ask(session, _unregistered(open_ticket(session)))
+    registration = accounts.register(
+        idempotency_key=request.idempotency_key,
+        username=username,
+        password=password,
+        email=request.email,
+        cell_phone=request.cell_phone,
+        practice_id=request.practice_id,
+    )
+    with database.transaction() as session:
+        row = _unregistered(open_ticket(session))
+        row.account_id = registration.account_id
+        row.code_channel = registration.code_channel
+        row.code_destination_hint = registration.code_destination_hint
+        session.flush()
+        if recorded is not None:
+            recorded(session, row)
+    return registration
+
+
+def resend_code(
+    database: Database,
+    accounts: Accounts,
+    open_ticket: Callable[[Session], Ticketed],
+    *,
+    recorded: Callable[[Session, Ticketed], None] | None = None,
+) -> Registration:
+    """A new code for the ticket's pending account; the older one stops working. Identity is
+    called between two short transactions, as in `register`; the second, only for
+    `recorded`."""
+    with database.transaction() as session:
+        account_id = account_of(
+            open_ticket(session),
+            "Choose your username and password first; then we send you a code.",
+        )
+    registration = accounts.resend_code(account_id=account_id)
+    if recorded is not None:
+        with database.transaction() as session:
+            recorded(session, open_ticket(session))
+    return registration
+
+
+def account_of(row: TicketColumns, missing: str) -> str:
+    """The ticket's pending account; SecurityDetailsMissing, saying `missing`, without one."""
+    if not row.account_id:
+        raise errors.SecurityDetailsMissing(missing)
+    return row.account_id
+
+
+def _unregistered(row: Ticketed) -> Ticketed:
+    """The ticket, when it has not registered an account yet."""
     if row.account_id:
         raise errors.SecurityDetailsAlreadySubmitted(
             f"Your security details are saved and a code was sent to "
             f"{row.code_destination_hint}. Enter that code to finish."
         )
-    registration = accounts.register(
-        idempotency_key=idempotency_key,
-        username=username,
-        password=password,
-        email=email,
-        cell_phone=cell_phone,
-        practice_id=practice_id,
-    )
-    _keep(row, registration)
-    session.flush()
-    return registration
-
-
-def resend_code(session: Session, accounts: Accounts, row: TicketColumns) -> Registration:
-    """A new code for the ticket's pending account; the older one stops working."""
-    if not row.account_id:
-        raise errors.SecurityDetailsMissing(
-            "Choose your username and password first; then we send you a code."
-        )
-    registration = accounts.resend_code(account_id=row.account_id)
-    _keep(row, registration)
-    session.flush()
-    return registration
-
-
-def confirm(accounts: Accounts, row: TicketColumns, code: str) -> str:
-    """Confirms the code with identity, which activates the account; answers its ID."""
-    if not row.account_id:
-        raise errors.SecurityDetailsMissing(
-            "Choose your username and password first; then enter the code we send you."
-        )
-    accounts.verify(account_id=row.account_id, code=code)
-    return row.account_id
+    return row
 
 
 def enroll(
@@ -120,9 +157,3 @@ def enroll(
     change_status(
         session, patient, domain.Status.ENROLLED, reason, actor=actor or f"account:{account_id}"
     )
-
-
-def _keep(row: TicketColumns, registration: Registration) -> None:
-    row.account_id = registration.account_id
-    row.code_channel = registration.code_channel
-    row.code_destination_hint = registration.code_destination_hint

@@ -175,10 +175,11 @@ def start_identity(
     notify_address: str,
     enrollment_address: str = "",
     proxy_address: str = "",
+    hashing: IdentitySettings = CHEAP_HASHING,
 ) -> ServiceHost:
-    """Starts identity with cheap argon2 parameters, its outbox pointed at `notify_address`,
-    enrollment at `enrollment_address` and proxy at `proxy_address` (doubles that know no
-    record when not given)."""
+    """Starts identity with cheap argon2 parameters (or `hashing`), its outbox pointed at
+    `notify_address`, enrollment at `enrollment_address` and proxy at `proxy_address` (doubles
+    that know no record when not given)."""
     enrollment, proxy = knowing_no_record()
     settings = Settings(
         secret_key=TEST_SECRET_KEY,  # type: ignore[arg-type]
@@ -187,9 +188,7 @@ def start_identity(
         enrollment_address=enrollment_address or enrollment.address,
         proxy_address=proxy_address or proxy.address,
     )
-    return start_service(
-        "identity", partial(create_server, identity_settings=CHEAP_HASHING), settings
-    )
+    return start_service("identity", partial(create_server, identity_settings=hashing), settings)
 
 
 def jobs_done(identity: ServiceHost, timeout: float = 10.0) -> None:
