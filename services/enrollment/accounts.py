@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -37,19 +39,23 @@ class IdentityAccounts:
         email: str,
         cell_phone: str,
         practice_id: str,
+        pending_until: datetime,
+        replaces: Sequence[str],
     ) -> Registration:
-        """Registers a pending account and has its verification code sent (idempotent by key)."""
+        """Registers a pending account and has its verification code sent (idempotent by key).
+        It may be activated until `pending_until`; the pending accounts it `replaces` go."""
+        request = identity_pb2.RegisterAccountRequest(
+            idempotency_key=idempotency_key,
+            username=username,
+            password=password,
+            email=email,
+            cell_phone=cell_phone,
+            practice_id=practice_id,
+            replaces_account_ids=replaces,
+        )
+        request.pending_until.FromDatetime(pending_until)
         try:
-            answer = self._stub.RegisterAccount(
-                identity_pb2.RegisterAccountRequest(
-                    idempotency_key=idempotency_key,
-                    username=username,
-                    password=password,
-                    email=email,
-                    cell_phone=cell_phone,
-                    practice_id=practice_id,
-                )
-            )
+            answer = self._stub.RegisterAccount(request)
         except grpc.RpcError as error:
             raise domain_error_from_rpc(error) from None
         return Registration(

@@ -101,6 +101,14 @@ class ActivationUseCases:
                 practice_id=patient.practice_id,
                 email=chosen,
                 cell_phone="" if chosen else patient.cell_phone or "",
+                # The account may be activated while the invitation works (E9, E10); it
+                # replaces what the patient left pending through earlier invitations.
+                pending_until=activation.invitation.expires_at,
+                replaces=tuple(
+                    repository.unfinished_accounts(
+                        session, patient.id, other_than=activation.invitation_id
+                    )
+                ),
             )
 
         return tickets.register(

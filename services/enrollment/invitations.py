@@ -1,5 +1,6 @@
 """Sending an invitation (E4, E8, E10): a new token, and its message queued for each channel;
-and whether an invitation's link still works."""
+whether an invitation's link still works; and ending the open ones, with the pending accounts
+registered through them (E9)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
+from vestibule.identity.v1 import identity_pb2
 from vestibule.notify.v1 import notify_pb2
 
 from services.common.crypto import new_token, token_hash
@@ -20,6 +22,7 @@ from services.enrollment.models import Invitation, Patient
 from services.enrollment.settings import EnrollmentSettings
 
 SEND_NOTIFICATION = "/vestibule.notify.v1.NotifyService/SendNotification"
+END_PENDING_ACCOUNTS = "/vestibule.identity.v1.IdentityService/EndPendingAccounts"
 NOTIFY_CHANNELS = {"email": notify_pb2.CHANNEL_EMAIL, "sms": notify_pb2.CHANNEL_SMS}
 
 
@@ -44,7 +47,7 @@ class InvitationSender:
                 allowed_at=allowed_at,
                 local=local_moment(allowed_at, practice.time_zone),
             )
-        repository.supersede_open_invitations(session, patient.id)
+        end_open_invitations(session, self._outbox, patient)
         token = new_token()
         channels = [
             name for name, value in (("email", patient.email), ("sms", patient.cell_phone)) if value
@@ -83,6 +86,30 @@ class InvitationSender:
                 ),
             )
         return invitation
+
+
+def end_open_invitations(session: Session, outbox: Outbox, patient: Patient) -> None:
+    """Every open invitation of the patient stops working now (E4), and so does each pending
+    account registered through one of them (E9)."""
+    accounts = repository.open_invitation_accounts(session, patient.id)
+    repository.supersede_open_invitations(session, patient.id)
+    end_pending_accounts(session, outbox, patient, accounts)
+
+
+def end_pending_accounts(
+    session: Session, outbox: Outbox, patient: Patient, account_ids: list[str]
+) -> None:
+    """Tells identity, through the outbox, that these pending accounts of the patient can no
+    longer be activated (their invitation stopped working): their usernames are free, and
+    signing in to one says to use the newest invitation (E9)."""
+    if account_ids:
+        outbox.enqueue(
+            session,
+            END_PENDING_ACCOUNTS,
+            identity_pb2.EndPendingAccountsRequest(
+                account_ids=account_ids, practice_id=patient.practice_id
+            ),
+        )
 
 
 def notification_key(invitation_id: str, channel: str) -> str:

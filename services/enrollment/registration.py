@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from services.common import context
 from services.common.db import Database, utcnow
 from services.common.errors import FieldViolation
+from services.common.outbox import Outbox
 from services.enrollment import demographics, domain, errors, repository, tickets
 from services.enrollment.accounts import Registration
 from services.enrollment.audit import record_patient_action, trail
+from services.enrollment.invitations import end_open_invitations
 from services.enrollment.models import MatchRequest, Patient, Practice, SelfRegistration
 from services.enrollment.settings import EnrollmentSettings
 
@@ -29,9 +31,12 @@ PATIENT_INFORMATION = ("first_name", "last_name", "date_of_birth", "zip_code")
 
 
 class RegistrationUseCases:
-    def __init__(self, *, settings: EnrollmentSettings, accounts: tickets.Accounts) -> None:
+    def __init__(
+        self, *, settings: EnrollmentSettings, accounts: tickets.Accounts, outbox: Outbox
+    ) -> None:
         self._settings = settings
         self._accounts = accounts
+        self._outbox = outbox
 
     def start(
         self, session: Session, *, practice_id: str, information: dict[str, str]
@@ -78,6 +83,7 @@ class RegistrationUseCases:
                 practice_id=registration.practice_id,
                 email=email.strip(),
                 cell_phone=str(phone["cell_phone"] or ""),
+                pending_until=registration.expires_at,  # the registration's end (E12)
             )
 
         return tickets.register(
@@ -122,7 +128,7 @@ class RegistrationUseCases:
             if patient is not None:
                 tickets.enroll(session, patient, account_id, "self-registered")
                 # The patient is enrolled now: no invitation of theirs should still look open.
-                repository.supersede_open_invitations(session, patient.id)
+                end_open_invitations(session, self._outbox, patient)
                 registration.patient_id = patient.id
                 session.flush()
                 record_patient_action(
@@ -185,7 +191,7 @@ class RegistrationUseCases:
             )
         actor = context.current().actor
         tickets.enroll(session, patient, request.account_id, "matched by the practice", actor=actor)
-        repository.supersede_open_invitations(session, patient.id)
+        end_open_invitations(session, self._outbox, patient)
         request.resolved_at, request.resolved_by, request.patient_id = utcnow(), actor, patient.id
         session.flush()
         record_patient_action(session, "match_request.link", patient, match_request_id=request.id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.common.db import utcnow
@@ -135,6 +135,45 @@ def pending_registration(session: Session, invitation_id: str) -> ActivationTick
         .order_by(ActivationTicket.expires_at.desc())
         .limit(1)
     ).first()
+
+
+def _unfinished_accounts(*where: ColumnElement[bool]) -> Select[tuple[str | None]]:
+    """The pending accounts registered through activation tickets never completed, of the
+    invitations `where` selects."""
+    return (
+        select(ActivationTicket.account_id)
+        .join(Invitation, Invitation.id == ActivationTicket.invitation_id)
+        .where(
+            ActivationTicket.account_id.is_not(None),
+            ActivationTicket.completed_at.is_(None),
+            *where,
+        )
+        .distinct()
+    )
+
+
+def unfinished_accounts(session: Session, patient_id: str, *, other_than: str) -> list[str]:
+    """The pending accounts registered through the patient's invitations but `other_than`,
+    never completed: what a new activation of the patient replaces (E9)."""
+    query = _unfinished_accounts(Invitation.patient_id == patient_id, Invitation.id != other_than)
+    return [account_id for account_id in session.scalars(query) if account_id]
+
+
+def open_invitation_accounts(session: Session, patient_id: str) -> list[str]:
+    """The pending accounts registered through the patient's invitations still open (not
+    used, not superseded): what ends when those invitations do (E9)."""
+    query = _unfinished_accounts(
+        Invitation.patient_id == patient_id,
+        Invitation.used_at.is_(None),
+        Invitation.superseded_at.is_(None),
+    )
+    return [account_id for account_id in session.scalars(query) if account_id]
+
+
+def invitation_accounts(session: Session, invitation_id: str) -> list[str]:
+    """The pending accounts registered through the invitation, never completed."""
+    query = _unfinished_accounts(Invitation.id == invitation_id)
+    return [account_id for account_id in session.scalars(query) if account_id]
 
 
 def mrn_holder(session: Session, *, practice_id: str, mrn: str) -> str | None:

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from services.common.crypto import token_hash
 from services.common.db import utcnow
 from services.common.errors import FieldViolation
+from services.common.outbox import Outbox
 from services.enrollment import domain, errors, repository
 from services.enrollment.audit import record_patient_action
 from services.enrollment.history import change_status
-from services.enrollment.invitations import link_works, local_moment
+from services.enrollment.invitations import end_pending_accounts, link_works, local_moment
 from services.enrollment.models import Patient
 
 # The history's words for each response, and for its removal by staff (E5).
@@ -31,10 +32,10 @@ _RESPONDED = {
 }
 
 
-def respond(session: Session, *, token: str, response: domain.Status) -> Patient:
+def respond(session: Session, *, token: str, response: domain.Status, outbox: Outbox) -> Patient:
     """E11: the patient answers DECLINED or DEFERRED from an invitation whose link works; the
-    link then stops working (used). Any other link answers InvitationNotValid, as activation
-    does (E10), and changes nothing."""
+    link then stops working (used), and so does any account pending through it (E9). Any
+    other link answers InvitationNotValid, as activation does (E10), and changes nothing."""
     digest = token_hash(token)
     # Staff changes lock the patient, then its invitations; the same order here keeps the two
     # from deadlocking, and the invitation is read once no staff change is under way.
@@ -47,6 +48,9 @@ def respond(session: Session, *, token: str, response: domain.Status) -> Patient
     patient = invitation.patient
     change_status(session, patient, response, GIVEN_BY_PATIENT[response], actor="patient")
     invitation.used_at = utcnow()
+    end_pending_accounts(
+        session, outbox, patient, repository.invitation_accounts(session, invitation.id)
+    )
     session.flush()
     record_patient_action(session, _AUDIT_ACTION[response], patient)
     return patient

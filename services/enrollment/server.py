@@ -59,7 +59,7 @@ def create_server(
         ActivationUseCases(settings=enrollment_settings, accounts=accounts),
         LookupUseCases(keyring=keyring),
         LifecycleUseCases(outbox=outbox),
-        RegistrationUseCases(settings=enrollment_settings, accounts=accounts),
+        RegistrationUseCases(settings=enrollment_settings, accounts=accounts, outbox=outbox),
         NotifyDeliveries(notify, outbox),
     )
     return ServiceHost(

@@ -42,6 +42,7 @@ def require_key(idempotency_key: str) -> None:
 
 class EnrollmentUseCases:
     def __init__(self, *, settings: EnrollmentSettings, outbox: Outbox, portal_url: str) -> None:
+        self._outbox = outbox
         self._invitations = InvitationSender(
             settings=settings, outbox=outbox, portal_url=portal_url
         )
@@ -275,6 +276,10 @@ class EnrollmentUseCases:
         invitation = self._send_invitation(session, patient, idempotency_key)
         _audit(session, "enrollment.resend", patient)
         return patient, invitation
+
+    def respond(self, session: Session, *, token: str, response: domain.Status) -> Patient:
+        """E11: the patient declines or defers from the invitation (see `responses.respond`)."""
+        return responses.respond(session, token=token, response=response, outbox=self._outbox)
 
     def _send_invitation(self, session: Session, patient: Patient, key: str) -> Invitation:
         """Sends only when every required field (E1) is recorded; the sending itself (token,

@@ -16,7 +16,6 @@ from services.enrollment import (
     linked_patients,
     messages,
     practice_settings,
-    responses,
 )
 from services.enrollment.activation import ActivationUseCases
 from services.enrollment.deliveries import NotifyDeliveries
@@ -436,7 +435,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.DeclineInvitationRequest, context: grpc.ServicerContext
     ) -> pb.DeclineInvitationResponse:
         with self._database.transaction() as session:
-            patient = responses.respond(
+            patient = self._use_cases.respond(
                 session, token=request.invitation_token, response=domain.Status.DECLINED
             )
             return pb.DeclineInvitationResponse(
@@ -447,7 +446,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         self, request: pb.DeferInvitationRequest, context: grpc.ServicerContext
     ) -> pb.DeferInvitationResponse:
         with self._database.transaction() as session:
-            patient = responses.respond(
+            patient = self._use_cases.respond(
                 session, token=request.invitation_token, response=domain.Status.DEFERRED
             )
             return pb.DeferInvitationResponse(

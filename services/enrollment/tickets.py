@@ -4,9 +4,9 @@ verification code; the code activates the account, which may then be linked to a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,8 @@ class Accounts(Protocol):
         email: str,
         cell_phone: str,
         practice_id: str,
+        pending_until: datetime,
+        replaces: Sequence[str],
     ) -> Registration: ...
 
     def resend_code(self, *, account_id: str) -> Registration: ...
@@ -60,12 +62,16 @@ def usable(row: TicketColumns) -> bool:
 
 @dataclass(frozen=True)
 class AccountRequest:
-    """What a ticket asks identity to register, besides the username and password."""
+    """What a ticket asks identity to register, besides the username and password: until
+    when the pending account may be activated (after that its username is free again), and
+    the same person's earlier pending accounts it replaces."""
 
     idempotency_key: str
     practice_id: str
     email: str
     cell_phone: str
+    pending_until: datetime
+    replaces: tuple[str, ...] = ()
 
 
 def register(
@@ -96,6 +102,8 @@ def register(
         email=request.email,
         cell_phone=request.cell_phone,
         practice_id=request.practice_id,
+        pending_until=request.pending_until,
+        replaces=request.replaces,
     )
     with database.transaction() as session:
         row = _unregistered(open_ticket(session))

@@ -21,13 +21,19 @@ from services.identity import (
     account_validation,
     domain,
     patient_sign_in_policy,
+    pending_accounts,
     remembered_devices,
     repository,
     sessions,
 )
 from services.identity.audit import trail
 from services.identity.domain import AccountState, Factors, PrincipalKind, SecondFactorRule
-from services.identity.errors import ActivationPending, ChallengeEnded, WrongSecondFactorCode
+from services.identity.errors import (
+    ActivationExpired,
+    ActivationPending,
+    ChallengeEnded,
+    WrongSecondFactorCode,
+)
 from services.identity.hashing import Verdict
 from services.identity.lockout import Lockout, device_key, principal_key
 from services.identity.models import Account, AccountSignInChallenge, RememberedDevice
@@ -119,6 +125,8 @@ def after_password(
     row = sessions.confirm_password(
         session, lockout=lockout, credential=credential, verdict=verdict
     )
+    if isinstance(row, Account) and pending_accounts.ended(row):
+        raise ActivationExpired()
     if not isinstance(row, Account) or row.state != AccountState.ACTIVE:
         raise ActivationPending()
     remembered = (

@@ -11,11 +11,12 @@ from vestibule.notify.v1 import notify_pb2
 from services.common.crypto import Keyring, new_numeric_code
 from services.common.db import new_id, utcnow
 from services.common.outbox import Outbox
-from services.identity import contacts, domain, notices, repository
+from services.identity import contacts, domain, notices, pending_accounts, repository
 from services.identity.audit import trail
 from services.identity.domain import AccountState, CodeChannel
 from services.identity.errors import (
     AccountNotFound,
+    ActivationExpired,
     AlreadyVerified,
     CodeExpired,
     EmailTaken,
@@ -98,9 +99,12 @@ def send_new_code(
 
 
 def _locked_account(session: Session, account_id: str) -> Account:
+    """The account, locked; ActivationExpired for a pending one past its end (E9)."""
     account = repository.account(session, account_id, for_update=True) if account_id else None
     if account is None:
         raise AccountNotFound()
+    if pending_accounts.ended(account):
+        raise ActivationExpired()
     return account
 
 

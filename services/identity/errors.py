@@ -156,6 +156,22 @@ class ActivationPending(FailedPrecondition):
         )
 
 
+class ActivationExpired(FailedPrecondition):
+    """The password is right but the pending account was never activated, and no longer can
+    be: its invitation or registration ended (its username is free again). Kept as
+    ActivationPending is."""
+
+    reason = "ACTIVATION_EXPIRED"
+    keeps_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This account was never activated, and its invitation no longer works. Open the "
+            "newest invitation from your practice, or ask them for a new one (or register "
+            "again from the sign-in page); you can choose the same username."
+        )
+
+
 class SessionEnded(Unauthenticated):
     """The session token is unknown, expired or signed out."""
 

@@ -48,6 +48,9 @@ class Account(Base):
     # verified email and five security questions it must complete them (`account_validation`).
     information_reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Until when a pending account may still be activated (its invitation's end, E9); after
+    # it the account holds no username and is deleted (`pending_accounts`).
+    pending_until: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
 class Verification(Base):

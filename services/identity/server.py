@@ -10,6 +10,8 @@ from services.common.db import Database
 from services.common.outbox import Outbox
 from services.common.server import ServiceHost, run_service
 from services.common.settings import ServiceSettings, Settings
+from services.common.worker import BackgroundWorker
+from services.identity import pending_accounts
 from services.identity.audit import trail
 from services.identity.hashing import PasswordHashing
 from services.identity.linked_patients import LinkedPatients
@@ -17,6 +19,8 @@ from services.identity.models import OutboxMessage
 from services.identity.record_access import RecordAccess
 from services.identity.servicer import IdentityServicer
 from services.identity.settings import IdentitySettings
+
+PENDING_SWEEP_INTERVAL = 600.0  # seconds
 
 
 def create_server(
@@ -57,6 +61,11 @@ def create_server(
         workers=[
             outbox.relay_worker("identity", database, settings.worker_interval_seconds),
             servicer.lockout_sweeper(),
+            BackgroundWorker(
+                "identity-pending-sweep",
+                lambda: pending_accounts.sweep(database),
+                PENDING_SWEEP_INTERVAL,
+            ),
         ],
         channels=[notify, enrollment, proxy],
         audit=trail,

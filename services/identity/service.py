@@ -7,7 +7,9 @@ held while argon2 runs (SQLite takes its write lock when a transaction begins).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,7 +18,15 @@ from services.common.crypto import Keyring
 from services.common.db import new_id
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
-from services.identity import checks, codes, contacts, passwords, repository, usernames
+from services.identity import (
+    checks,
+    codes,
+    contacts,
+    passwords,
+    pending_accounts,
+    repository,
+    usernames,
+)
 from services.identity.audit import trail
 from services.identity.codes import CodeDestination
 from services.identity.domain import AccountState
@@ -91,19 +101,26 @@ def register_account(
     idempotency_key: str,
     practice_id: str,
     new: NewAccount,
+    pending_until: datetime | None = None,
+    replaces: Sequence[str] = (),
 ) -> Registration:
     """Creates a pending account and queues its verification code for notify (N2).
 
     A retry with the same idempotency key returns the first account and queues nothing. An
     email that is another account's verified email is answered as any other (X3): its code is
     never sent, and its owner is told instead (see `codes.send_new_code`). A username that is
-    taken says so (I1: a person must be able to pick one).
+    taken says so (I1: a person must be able to pick one). The account may be activated until
+    `pending_until`; the pending accounts it `replaces`, and one past its end that holds the
+    username, are deleted first (see `pending_accounts`).
     """
     key = checks.required("idempotency_key", idempotency_key, checks.IDEMPOTENCY_KEY_MAX_LENGTH)
     existing = repository.account_by_idempotency_key(session, key)
     if existing is not None:
         return _registration(existing)
     username_key = usernames.username_key(new.username)
+    pending_accounts.make_room(
+        session, username_key=username_key, replaced=replaces, practice_id=practice_id
+    )
     if repository.account_by_username_key(session, username_key) is not None:
         raise UsernameTaken("username", "username")
     account = Account(
@@ -116,6 +133,7 @@ def register_account(
         practice_id=practice_id,
         email=new.email,
         cell_phone=new.cell_phone,
+        pending_until=pending_accounts.end_of(pending_until),
     )
     try:
         with session.begin_nested():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
@@ -17,6 +19,7 @@ from services.identity import (
     lockout,
     notices,
     password_resets,
+    pending_accounts,
     repository,
     service,
     sessions,
@@ -157,6 +160,10 @@ class IdentityServicer(
                 idempotency_key=request.idempotency_key,
                 practice_id=request.practice_id,
                 new=new,
+                pending_until=request.pending_until.ToDatetime(tzinfo=UTC)
+                if request.HasField("pending_until")
+                else None,
+                replaces=list(request.replaces_account_ids),
             )
         return identity_pb2.RegisterAccountResponse(
             account_id=registration.account.id,
@@ -183,6 +190,15 @@ class IdentityServicer(
         return identity_pb2.ResendVerificationCodeResponse(
             code_channel=CHANNELS[sent.channel], code_destination_hint=sent.hint
         )
+
+    def EndPendingAccounts(
+        self, request: identity_pb2.EndPendingAccountsRequest, context: grpc.ServicerContext
+    ) -> identity_pb2.EndPendingAccountsResponse:
+        with self._database.transaction() as session:
+            pending_accounts.end(
+                session, account_ids=list(request.account_ids), practice_id=request.practice_id
+            )
+        return identity_pb2.EndPendingAccountsResponse()
 
     def SignIn(
         self, request: identity_pb2.SignInRequest, context: grpc.ServicerContext

@@ -231,3 +231,34 @@ def test_coming_back_through_the_link_continues_the_pending_account_E9(stack: St
         "/patient/activation/complete", json={"activation_ticket": again, "code": code}
     )
     assert done.status_code == 200, done.text
+
+
+# rule E9, E4, I1
+def test_after_a_resend_the_patient_activates_with_the_username_they_chose_E9_E4_I1(
+    stack: Stack,
+):
+    staff = staff_session(stack)
+    patient_id = invited_patient(stack, staff)
+    first = token_in(stack.wait_for_mail(EMAIL, "invites you"))
+    assert submit_details(stack, activation_ticket(stack, first)).status_code == 200
+    # The patient never enters the code; the practice sends a new invitation.
+    resent = stack.api.post(f"/practice/patients/{patient_id}/resend-invitation", headers=staff)
+    assert resent.status_code == 200, resent.text
+
+    def sign_in():
+        return stack.api.post(
+            "/patient/sessions", json={"username": "JaneDoe84", "password": PASSWORD}
+        )
+
+    told = eventually(lambda: (a := sign_in()).json().get("code") == "ACTIVATION_EXPIRED" and a)
+    assert told.status_code == 409
+    assert "newest invitation" in told.json()["detail"]
+
+    ticket = activation_ticket(stack, token_in(stack.wait_for_mail(EMAIL, "invites you", 2)))
+    assert submit_details(stack, ticket).status_code == 200
+    code = code_in(stack.wait_for_mail(EMAIL, "code", count=2))
+    completed = stack.api.post(
+        "/patient/activation/complete", json={"activation_ticket": ticket, "code": code}
+    )
+    assert completed.status_code == 200, completed.text
+    assert sign_in().status_code == 201

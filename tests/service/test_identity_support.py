@@ -72,6 +72,17 @@ class NotifySink(notify_pb2_grpc.NotifyServiceServicer):
             )
             return next(r for r in self.requests if r.recipient == recipient).parameters["code"]
 
+    def codes_for(self, recipient: str, count: int) -> list[str]:
+        """The first `count` verification codes sent to `recipient`, oldest first, waiting
+        for them to arrive."""
+
+        def codes() -> list[str]:
+            return [r.parameters["code"] for r in self.requests if r.recipient == recipient]
+
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: len(codes()) >= count, 10.0)
+            return codes()[:count]
+
     def stop(self) -> None:
         self._server.stop(0).wait()
 
