@@ -143,8 +143,9 @@ def decline_invitation(
 def defer_invitation(
     body: schemas.InvitationToken, services: Services
 ) -> schemas.InvitationAnswered:
-    """From the invitation, the patient asks to be reminded later (E11); the link stops
-    working. A link that does not work answers 404: contact the practice (E10)."""
+    """From the invitation, the patient asks to be reminded later (E11): the link keeps
+    working until it expires, and a reminder goes out after the practice's number of days. A
+    link that does not work answers 404: contact the practice (E10)."""
     answer = services.enrollment.DeferInvitation(
         enrollment_pb2.DeferInvitationRequest(invitation_token=body.invitation_token)
     )

@@ -44,6 +44,7 @@ def _document(
         throttle_max_sends=settings.throttle_max_sends,
         throttle_window_days=settings.throttle_window_days,
         age_of_majority=ages.bands[-1].from_age,
+        deferral_reminder_days=settings.deferral_reminder_days,
         second_factor=sign_in.second_factor,
         question_reset=sign_in.question_reset,
         account_information_reset=sign_in.account_information_reset,

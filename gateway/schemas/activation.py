@@ -59,8 +59,9 @@ class InvitationToken(_Request):
 
 
 class InvitationAnswered(BaseModel):
-    """The patient's response is recorded and the invitation's link no longer works; the
-    practice can send a new invitation when the patient calls."""
+    """The patient's response is recorded. After a decline the invitation's link no longer
+    works, and the practice can send a new invitation when the patient calls; after a deferral
+    it works until it expires, and a reminder follows."""
 
     status: Literal["declined", "deferred"]
     practice_name: str

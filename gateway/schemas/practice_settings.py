@@ -35,6 +35,8 @@ class PracticeSettings(BaseModel):
     throttle_max_sends: int
     throttle_window_days: int
     age_of_majority: int
+    # Days after a patient defers ("remind me later") that the reminder goes out (E11).
+    deferral_reminder_days: int
     second_factor: SecondFactor
     question_reset: bool
     account_information_reset: bool
@@ -46,7 +48,7 @@ class PracticeSettingsUpdate(_Request):
     """The settings to change; the ones left out keep their values. Going live
     (`auto_invites_enabled`) needs opening hours; each day at most once, closing after
     opening. Ranges: invitation lifetime 1-90 days, throttle 1-20 sends in 1-90 days, age of
-    majority 14-21."""
+    majority 14-21, reminder after a deferral 1-90 days."""
 
     time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     auto_invites_enabled: bool | None = None
@@ -56,6 +58,7 @@ class PracticeSettingsUpdate(_Request):
     throttle_max_sends: int | None = None
     throttle_window_days: int | None = None
     age_of_majority: int | None = Field(None, ge=14, le=21)
+    deferral_reminder_days: int | None = None
     second_factor: SecondFactor | None = None
     # Whether patients may reset a password with security questions or account information
     # (I8 b, d); knowledge-based, so a practice may turn them off.

@@ -1,4 +1,5 @@
-"""Automatic invitations (E6, E7, E8): triggers, the queue, and the scheduler that empties it.
+"""Automatic invitations (E6, E7, E8): triggers, the queue, and the scheduler that empties it;
+and the reminder a patient who deferred asked for (E11), which waits in the same queue.
 
 A trigger (chart added, a required field changed, encounter or appointment added) of a live
 practice asks for an invitation. Inside the practice's opening hours it is sent at once; outside
@@ -12,7 +13,7 @@ and repeats nothing. When its time comes a row is sent with the patient's data a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,8 @@ from services.enrollment.practice_settings import hours_of
 from services.enrollment.schedule import next_send_time
 
 State = domain.AutoInvitationState
+# The history's words for the reminder a patient who deferred is sent (E11).
+REMINDED = "reminder sent, as the patient asked when deferring"
 # Due rows are sent in batches of this many per transaction.
 BATCH = 20
 
@@ -78,6 +81,26 @@ class AutoInvites:
             self._decide(session, row, patient, now)
         return row
 
+    def remind_later(self, session: Session, *, patient: Patient, invitation_id: str) -> None:
+        """E11: queues the reminder a patient who deferred from an invitation asked for, due
+        after the practice's number of days, at the first moment of its opening hours from
+        then. When its time comes it is sent as any automatic invitation is (with the data of
+        that day, E8, counted in the throttle, E7), unless the patient answered otherwise."""
+        practice = patient.practice
+        now = utcnow()
+        due = now + timedelta(days=practice.deferral_reminder_days)
+        row = AutoInvitation(
+            practice_id=practice.id,
+            patient_id=patient.id,
+            idempotency_key=f"{domain.Trigger.DEFERRAL_REMINDER.value}:{invitation_id}",
+            trigger=domain.Trigger.DEFERRAL_REMINDER.value,
+            triggered_at=now,
+            state=State.QUEUED,
+            send_after=next_send_time(hours_of(practice), practice.time_zone, due) or due,
+        )
+        session.add(row)
+        session.flush()
+
     def send_due(self, database: Database) -> int:
         """Sends (or throttles, or skips) a batch of queued rows whose window has opened;
         returns how many, so the worker runs again at once while there are more."""
@@ -104,9 +127,10 @@ class AutoInvites:
         missing = domain.missing_for_invitation(
             demographics_of(patient), email_required=practice.email_required
         )
-        if not practice.auto_invites_enabled:
+        trigger = domain.Trigger(row.trigger)
+        if not practice.auto_invites_enabled and domain.waits_for_go_live(trigger):
             self._skip(session, row, patient, "automatic invitations were turned off")
-        elif not domain.auto_invite_applies(status, domain.Trigger(row.trigger)):
+        elif not domain.auto_invite_applies(status, trigger):
             self._skip(session, row, patient, f"the patient is now {status.value}")
         elif missing:
             self._skip(session, row, patient, "missing: " + ", ".join(missing))
@@ -132,6 +156,9 @@ class AutoInvites:
             change_status(
                 session, patient, domain.Status.PENDING, f"automatic invitation ({row.trigger})"
             )
+        elif status is domain.Status.DEFERRED:
+            # The reminder is the invitation the patient asked for: pending again (E11).
+            change_status(session, patient, domain.Status.PENDING, REMINDED)
         record_patient_action(session, "enrollment.auto_invite.sent", patient, trigger=row.trigger)
 
     @staticmethod

@@ -136,7 +136,8 @@ TRANSITIONS: dict[Status | None, frozenset[Status]] = {
     Status.NOT_ENROLLED: frozenset({Status.PENDING, Status.ENROLLED}),
     Status.PENDING: frozenset({Status.ENROLLED, Status.DECLINED, Status.DEFERRED}),
     Status.DECLINED: frozenset({Status.PENDING, Status.ENROLLED}),
-    Status.DEFERRED: frozenset({Status.PENDING, Status.ENROLLED}),
+    # A deferred link keeps working (E11): the patient may still decline or activate from it.
+    Status.DEFERRED: frozenset({Status.PENDING, Status.ENROLLED, Status.DECLINED}),
     Status.ENROLLED: frozenset({Status.UNENROLLED}),
     Status.UNENROLLED: frozenset({Status.ENROLLED}),
 }
@@ -185,12 +186,20 @@ def available_actions(status: Status) -> tuple[Action, ...]:
 
 
 class Trigger(StrEnum):
-    """What asks for an automatic invitation (E6)."""
+    """What asks for an automatic invitation: a change to the chart (E6), or the patient, who
+    deferred and is reminded after the practice's number of days (E11)."""
 
     CHART_ADDED = "chart_added"
     DEMOGRAPHICS_CHANGED = "demographics_changed"
     ENCOUNTER_ADDED = "encounter_added"
     APPOINTMENT_ADDED = "appointment_added"
+    DEFERRAL_REMINDER = "deferral_reminder"
+
+
+def waits_for_go_live(trigger: Trigger) -> bool:
+    """Whether the trigger sends only once the practice turned automatic invitations on (E6):
+    the chart's do; the reminder a patient asked for (E11) does not."""
+    return trigger is not Trigger.DEFERRAL_REMINDER
 
 
 class AutoInvitationState(StrEnum):
@@ -205,8 +214,10 @@ class AutoInvitationState(StrEnum):
 def auto_invite_applies(status: Status, trigger: Trigger) -> bool:
     """Whether a trigger asks for an automatic invitation for a patient in `status` (E6, E7): a
     patient not enrolled is invited on any trigger; one whose invitation is pending is sent an
-    update only when a required field changed (E8); anyone else has answered, or is enrolled,
-    and is left alone."""
+    update only when a required field changed (E8); a patient who deferred is sent only the
+    reminder (E11); anyone else has answered, or is enrolled, and is left alone."""
+    if trigger is Trigger.DEFERRAL_REMINDER:
+        return status is Status.DEFERRED
     if status is Status.NOT_ENROLLED:
         return True
     return status is Status.PENDING and trigger is Trigger.DEMOGRAPHICS_CHANGED

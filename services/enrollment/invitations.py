@@ -137,10 +137,13 @@ def local_moment(moment: datetime, time_zone: str) -> str:
 
 def link_works(invitation: Invitation) -> bool:
     """E10: whether the invitation's link works now: not used, locked, superseded or expired,
-    and its patient still PENDING. Every other case looks alike to the patient."""
-    return (
-        invitation_state(invitation) is domain.InvitationState.OPEN
-        and invitation.patient.status == domain.Status.PENDING
+    and its patient still PENDING, or DEFERRED (a deferred link keeps working until it
+    expires, E11). Every other case looks alike to the patient."""
+    return invitation_state(
+        invitation
+    ) is domain.InvitationState.OPEN and invitation.patient.status in (
+        domain.Status.PENDING,
+        domain.Status.DEFERRED,
     )
 
 

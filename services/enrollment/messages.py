@@ -80,6 +80,7 @@ def practice_settings(settings: PracticeSettings) -> pb.PracticeSettings:
         throttle_max_sends=settings.throttle_max_sends,
         throttle_window_days=settings.throttle_window_days,
         age_of_majority=settings.age_of_majority,
+        deferral_reminder_days=settings.deferral_reminder_days,
         updated_at=timestamp(settings.updated_at),
         updated_by=settings.updated_by,
     )

@@ -39,6 +39,8 @@ class Practice(Base):
     throttle_max_sends: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     throttle_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     age_of_majority: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
+    # E11: days after a patient defers ("remind me later") that the reminder goes out.
+    deferral_reminder_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     settings_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     settings_updated_by: Mapped[str | None] = mapped_column(String(100))
 

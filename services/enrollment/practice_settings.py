@@ -1,6 +1,7 @@
 """A practice's enrollment settings: time zone, going live with automatic invitations and their
 opening hours (E6), whether email is required (E1), how long an invitation works (E10), the
-send throttle (E7) and the age of majority. Read whole, changed field by field."""
+send throttle (E7), the age of majority and when a patient who deferred is reminded (E11).
+Read whole, changed field by field."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ RANGES = {
     "throttle_max_sends": (1, 20),
     "throttle_window_days": (1, 90),
     "age_of_majority": (14, 21),
+    "deferral_reminder_days": (1, 90),
 }
 
 
@@ -40,6 +42,7 @@ class PracticeSettings:
     throttle_max_sends: int
     throttle_window_days: int
     age_of_majority: int
+    deferral_reminder_days: int
     updated_at: datetime | None = None
     updated_by: str = ""
 
@@ -75,6 +78,7 @@ def settings_of(practice: Practice) -> PracticeSettings:
         throttle_max_sends=practice.throttle_max_sends,
         throttle_window_days=practice.throttle_window_days,
         age_of_majority=practice.age_of_majority,
+        deferral_reminder_days=practice.deferral_reminder_days,
         updated_at=practice.settings_updated_at,
         updated_by=practice.settings_updated_by or "",
     )

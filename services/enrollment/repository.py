@@ -61,10 +61,13 @@ def auto_invitation_by_key(session: Session, idempotency_key: str) -> AutoInvita
 
 
 def queued_auto_invitation(session: Session, patient_id: str) -> AutoInvitation | None:
-    """The patient's automatic invitation waiting for its window, if any (E6)."""
+    """The patient's automatic invitation waiting for its window, if any (E6); a reminder
+    after a deferral (E11) is not one."""
     return session.scalars(
         select(AutoInvitation).where(
-            AutoInvitation.patient_id == patient_id, AutoInvitation.state == "queued"
+            AutoInvitation.patient_id == patient_id,
+            AutoInvitation.state == "queued",
+            AutoInvitation.trigger != "deferral_reminder",
         )
     ).first()
 

@@ -12,6 +12,7 @@ from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.enrollment import domain, errors, repository
 from services.enrollment.audit import record_patient_action
+from services.enrollment.auto_invites import AutoInvites
 from services.enrollment.history import change_status
 from services.enrollment.invitations import end_pending_accounts, link_works, local_moment
 from services.enrollment.models import Patient
@@ -32,10 +33,19 @@ _RESPONDED = {
 }
 
 
-def respond(session: Session, *, token: str, response: domain.Status, outbox: Outbox) -> Patient:
-    """E11: the patient answers DECLINED or DEFERRED from an invitation whose link works; the
-    link then stops working (used), and so does any account pending through it (E9). Any
-    other link answers InvitationNotValid, as activation does (E10), and changes nothing."""
+def respond(
+    session: Session,
+    *,
+    token: str,
+    response: domain.Status,
+    outbox: Outbox,
+    reminders: AutoInvites,
+) -> Patient:
+    """E11: the patient answers DECLINED or DEFERRED from an invitation whose link works. A
+    decline uses the link up, and ends any account pending through it (E9). A deferral keeps
+    the link working until it expires (to activate, or to decline) and queues the reminder;
+    deferring again changes nothing. Any other link answers InvitationNotValid, as activation
+    does (E10), and changes nothing."""
     digest = token_hash(token)
     # Staff changes lock the patient, then its invitations; the same order here keeps the two
     # from deadlocking, and the invitation is read once no staff change is under way.
@@ -46,11 +56,16 @@ def respond(session: Session, *, token: str, response: domain.Status, outbox: Ou
     if invitation is None or not link_works(invitation):
         raise errors.InvitationNotValid()
     patient = invitation.patient
+    if patient.status == response:
+        return patient  # deferred again from the link: the reminder is already queued
     change_status(session, patient, response, GIVEN_BY_PATIENT[response], actor="patient")
-    invitation.used_at = utcnow()
-    end_pending_accounts(
-        session, outbox, patient, repository.invitation_accounts(session, invitation.id)
-    )
+    if response is domain.Status.DEFERRED:
+        reminders.remind_later(session, patient=patient, invitation_id=invitation.id)
+    else:
+        invitation.used_at = utcnow()
+        end_pending_accounts(
+            session, outbox, patient, repository.invitation_accounts(session, invitation.id)
+        )
     session.flush()
     record_patient_action(session, _AUDIT_ACTION[response], patient)
     return patient

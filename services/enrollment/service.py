@@ -279,7 +279,13 @@ class EnrollmentUseCases:
 
     def respond(self, session: Session, *, token: str, response: domain.Status) -> Patient:
         """E11: the patient declines or defers from the invitation (see `responses.respond`)."""
-        return responses.respond(session, token=token, response=response, outbox=self._outbox)
+        return responses.respond(
+            session,
+            token=token,
+            response=response,
+            outbox=self._outbox,
+            reminders=self.auto_invites,
+        )
 
     def _send_invitation(self, session: Session, patient: Patient, key: str) -> Invitation:
         """Sends only when every required field (E1) is recorded; the sending itself (token,

@@ -63,12 +63,25 @@ def test_a_link_that_does_not_work_answers_as_activation_does_E11_E10(stack: Sta
 
 
 # rule E11, E10
-def test_a_response_uses_up_the_link_E11_E10(stack: Stack):
+def test_a_decline_uses_up_the_link_E11_E10(stack: Stack):
     staff = staff_session(stack)
     invited_patient(stack, staff)
     token = first_token(stack)
-    respond(stack, "defer", token)
-    assert respond(stack, "decline", token).status_code == 404
+    respond(stack, "decline", token)
+    assert respond(stack, "defer", token).status_code == 404
+
+
+# rule E11, E10
+def test_after_remind_me_later_the_link_still_verifies_and_declines_E11_E10(stack: Stack):
+    staff = staff_session(stack)
+    patient_id = invited_patient(stack, staff)
+    token = first_token(stack)
+    assert respond(stack, "defer", token).status_code == 200
+    assert activation_ticket(stack, token)
+    declined = respond(stack, "decline", token)
+    assert declined.status_code == 200, declined.text
+    record = stack.api.get(f"/practice/patients/{patient_id}", headers=staff).json()
+    assert [h["to_status"] for h in record["history"]][-2:] == ["deferred", "declined"]
 
 
 # rule E5

@@ -33,6 +33,22 @@ def test_an_administrator_goes_live_with_saturday_mornings_and_new_device_codes_
     assert read["updated_by"].startswith("staff:")
 
 
+# rule E11
+def test_an_administrator_sets_the_days_before_a_deferral_reminder_E11(stack: Stack):
+    admin = staff_session(stack)
+    assert stack.api.get("/practice/settings", headers=admin).json()["deferral_reminder_days"] == 14
+    changed = stack.api.patch(
+        "/practice/settings", headers=admin, json={"deferral_reminder_days": 21}
+    )
+    assert changed.status_code == 200, changed.text
+    assert stack.api.get("/practice/settings", headers=admin).json()["deferral_reminder_days"] == 21
+    refused = stack.api.patch(
+        "/practice/settings", headers=admin, json={"deferral_reminder_days": 0}
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["deferral_reminder_days"]
+
+
 # rule E6
 def test_an_unknown_time_zone_answers_a_problem_naming_it_E6(stack: Stack):
     admin = staff_session(stack)

@@ -70,6 +70,16 @@ def test_a_new_practice_starts_with_auto_invites_off_and_the_default_throttle_E6
     assert (settings.invitation_lifetime_days, settings.age_of_majority) == (30, 18)
 
 
+# rule E11
+def test_the_reminder_after_a_deferral_waits_14_days_until_the_practice_sets_it_E11(stub, practice):
+    assert _settings(stub, practice).deferral_reminder_days == 14
+    assert _update(stub, practice, deferral_reminder_days=7).deferral_reminder_days == 7
+    for days in (0, 91):
+        error = _refused(stub, practice, deferral_reminder_days=days)
+        assert set(field_violations(error)) == {"deferral_reminder_days"}
+    assert _settings(stub, practice).deferral_reminder_days == 7
+
+
 # rule E6, X2
 def test_a_change_keeps_the_other_settings_and_is_audited_E6_X2(enrollment, stub, practice):
     changed = _update(
