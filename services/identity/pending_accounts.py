@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.common.db import Database, utcnow
+from services.identity import repository
 from services.identity.audit import trail
 from services.identity.domain import AccountState
 from services.identity.models import Account, Base
@@ -46,15 +47,18 @@ def make_room(
 ) -> None:
     """Before a registration: deletes the pending accounts it replaces (the same person's, of
     the same practice), and the pending account that holds the username past its end."""
-    for account_id in replaced:
-        account = session.get(Account, account_id)
+    # Each is locked before it is judged: one being activated right now is not deleted.
+    for account_id in sorted(replaced):
+        account = repository.account(session, account_id, for_update=True)
         if (
             account is not None
             and account.state == AccountState.PENDING
             and account.practice_id == practice_id
         ):
             _delete(session, account, "replaced")
-    holder = session.scalar(select(Account).where(Account.username_key == username_key))
+    holder = session.scalar(
+        select(Account).where(Account.username_key == username_key).with_for_update()
+    )
     if holder is not None and ended(holder):
         _delete(session, holder, "ended")
 
@@ -96,13 +100,15 @@ def sweep(database: Database) -> int:
 
 
 def _delete(session: Session, account: Account, why: str) -> None:
-    """Deletes a pending account with the rows that refer to it (its codes), audited."""
+    """Deletes a pending account (locked by the caller) with the rows that refer to it (its
+    codes), audited."""
     for table in reversed(Base.metadata.sorted_tables):
         for key in table.foreign_keys:
             if key.column.table.name == Account.__tablename__:
                 session.execute(delete(table).where(key.parent == account.id))
-    session.delete(account)
-    session.flush()
+    session.execute(
+        delete(Account).where(Account.id == account.id, Account.state == AccountState.PENDING)
+    )
     trail.record(
         session,
         "account.pending.delete",
