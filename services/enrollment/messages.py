@@ -233,3 +233,18 @@ def match_request(row: MatchRequest) -> pb.MatchRequest:
         zip_code=given.zip_code,
         requested_at=timestamp(row.requested_at),
     )
+
+
+# Of automatic invitations and match requests.
+MAX_PAGE_SIZE = 200
+
+
+def page_size(asked: int) -> int:
+    """The page size asked for, 50 when unset; outside 1 to MAX_PAGE_SIZE is refused."""
+    limit = asked or 50
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"Ask for 1 to {MAX_PAGE_SIZE} at a time.",
+            violations=[FieldViolation("page_size", f"Use 1 to {MAX_PAGE_SIZE}.")],
+        )
+    return limit

@@ -8,7 +8,6 @@ from vestibule.enrollment.v1 import enrollment_pb2 as pb
 from vestibule.enrollment.v1 import enrollment_pb2_grpc
 
 from services.common.db import Database
-from services.common.errors import FieldViolation, InvalidArgument
 from services.enrollment import (
     auto_invites,
     domain,
@@ -18,16 +17,21 @@ from services.enrollment import (
     practice_settings,
 )
 from services.enrollment.activation import ActivationUseCases
+from services.enrollment.activation_servicer import ActivationRpcs
 from services.enrollment.deliveries import NotifyDeliveries
 from services.enrollment.lifecycle import LifecycleUseCases
 from services.enrollment.lookup import CRITERIA, LookupUseCases
-from services.enrollment.registration import PATIENT_INFORMATION, RegistrationUseCases
+from services.enrollment.registration import RegistrationUseCases
+from services.enrollment.registration_servicer import RegistrationRpcs
 from services.enrollment.service import EnrollmentUseCases
 
-MAX_PAGE_SIZE = 200  # of automatic invitations and match requests
 
+class EnrollmentServicer(
+    ActivationRpcs, RegistrationRpcs, enrollment_pb2_grpc.EnrollmentServiceServicer
+):
+    """Every enrollment RPC; those of activation and of self-registration live in their own
+    modules."""
 
-class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def __init__(
         self,
         database: Database,
@@ -106,7 +110,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
     def ListAutoInvitations(
         self, request: pb.ListAutoInvitationsRequest, context: grpc.ServicerContext
     ) -> pb.ListAutoInvitationsResponse:
-        limit = _page_size(request.page_size)
+        limit = messages.page_size(request.page_size)
         with self._database.transaction() as session:
             self._use_cases.get_practice(session, practice_id=request.practice_id)
             rows = auto_invites.listed(
@@ -132,15 +136,6 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 for row in rows
             ]
         )
-
-    def UnlockActivation(
-        self, request: pb.UnlockActivationRequest, context: grpc.ServicerContext
-    ) -> pb.UnlockActivationResponse:
-        with self._database.transaction() as session:
-            patient = self._activation.unlock(
-                session, practice_id=request.practice_id, patient_id=request.patient_id
-            )
-            return pb.UnlockActivationResponse(patient=messages.patient(patient))
 
     def AddPatient(
         self, request: pb.AddPatientRequest, context: grpc.ServicerContext
@@ -214,53 +209,6 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 patient=messages.patient(patient), invitation=messages.invitation(invitation)
             )
 
-    def VerifyInvitation(
-        self, request: pb.VerifyInvitationRequest, context: grpc.ServicerContext
-    ) -> pb.VerifyInvitationResponse:
-        with self._database.transaction() as session:
-            opened = self._activation.verify_invitation(
-                session,
-                token=request.invitation_token,
-                zip_code=request.zip_code,
-                date_of_birth=request.date_of_birth,
-            )
-            return pb.VerifyInvitationResponse(
-                activation_ticket=opened.ticket,
-                practice_name=opened.practice.name,
-                email_on_file=opened.email_on_file,
-                practice_id=opened.practice.id,
-            )
-
-    def SubmitSecurityDetails(
-        self, request: pb.SubmitSecurityDetailsRequest, context: grpc.ServicerContext
-    ) -> pb.SubmitSecurityDetailsResponse:
-        # Each step that calls identity runs its own short transactions (never one across the
-        # call), so the steps of many patients go on at once.
-        registration = self._activation.submit_security_details(
-            self._database,
-            ticket=request.activation_ticket,
-            username=request.username,
-            password=request.password,
-            email=request.email,
-        )
-        return messages.code_sent(pb.SubmitSecurityDetailsResponse, registration)
-
-    def ResendActivationCode(
-        self, request: pb.ResendActivationCodeRequest, context: grpc.ServicerContext
-    ) -> pb.ResendActivationCodeResponse:
-        registration = self._activation.resend_activation_code(
-            self._database, ticket=request.activation_ticket
-        )
-        return messages.code_sent(pb.ResendActivationCodeResponse, registration)
-
-    def CompleteActivation(
-        self, request: pb.CompleteActivationRequest, context: grpc.ServicerContext
-    ) -> pb.CompleteActivationResponse:
-        account_id, practice = self._activation.complete_activation(
-            self._database, ticket=request.activation_ticket, code=request.code
-        )
-        return pb.CompleteActivationResponse(account_id=account_id, practice_name=practice.name)
-
     def ListAccountEnrollments(
         self, request: pb.ListAccountEnrollmentsRequest, context: grpc.ServicerContext
     ) -> pb.ListAccountEnrollmentsResponse:
@@ -307,72 +255,6 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         return pb.CheckAccountInformationResponse(
             matched=checked.matched, street_address=checked.street_address
         )
-
-    def StartRegistration(
-        self, request: pb.StartRegistrationRequest, context: grpc.ServicerContext
-    ) -> pb.StartRegistrationResponse:
-        with self._database.transaction() as session:
-            ticket, practice = self._registration.start(
-                session,
-                practice_id=request.practice_id,
-                information={name: getattr(request, name) for name in PATIENT_INFORMATION},
-            )
-            return pb.StartRegistrationResponse(
-                registration_ticket=ticket, practice_name=practice.name, practice_id=practice.id
-            )
-
-    def SubmitRegistrationDetails(
-        self, request: pb.SubmitRegistrationDetailsRequest, context: grpc.ServicerContext
-    ) -> pb.SubmitRegistrationDetailsResponse:
-        registration = self._registration.submit_security_details(
-            self._database,
-            ticket=request.registration_ticket,
-            username=request.username,
-            password=request.password,
-            email=request.email,
-            cell_phone=request.cell_phone,
-        )
-        return messages.code_sent(pb.SubmitRegistrationDetailsResponse, registration)
-
-    def ResendRegistrationCode(
-        self, request: pb.ResendRegistrationCodeRequest, context: grpc.ServicerContext
-    ) -> pb.ResendRegistrationCodeResponse:
-        registration = self._registration.resend_code(
-            self._database, ticket=request.registration_ticket
-        )
-        return messages.code_sent(pb.ResendRegistrationCodeResponse, registration)
-
-    def CompleteRegistration(
-        self, request: pb.CompleteRegistrationRequest, context: grpc.ServicerContext
-    ) -> pb.CompleteRegistrationResponse:
-        account_id, practice = self._registration.complete(
-            self._database, ticket=request.registration_ticket, code=request.code
-        )
-        return pb.CompleteRegistrationResponse(account_id=account_id, practice_name=practice.name)
-
-    def ListMatchRequests(
-        self, request: pb.ListMatchRequestsRequest, context: grpc.ServicerContext
-    ) -> pb.ListMatchRequestsResponse:
-        limit = _page_size(request.page_size)
-        with self._database.transaction() as session:
-            rows = self._registration.match_requests(
-                session, practice_id=request.practice_id, limit=limit
-            )
-            return pb.ListMatchRequestsResponse(
-                match_requests=[messages.match_request(row) for row in rows]
-            )
-
-    def LinkMatchRequest(
-        self, request: pb.LinkMatchRequestRequest, context: grpc.ServicerContext
-    ) -> pb.LinkMatchRequestResponse:
-        with self._database.transaction() as session:
-            patient = self._registration.link_match_request(
-                session,
-                practice_id=request.practice_id,
-                match_request_id=request.match_request_id,
-                patient_id=request.patient_id,
-            )
-            return pb.LinkMatchRequestResponse(patient=messages.patient(patient))
 
     def SearchPatients(
         self, request: pb.SearchPatientsRequest, context: grpc.ServicerContext
@@ -430,36 +312,3 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
             return pb.ReactivateResponse(patient=messages.patient(patient))
-
-    def DeclineInvitation(
-        self, request: pb.DeclineInvitationRequest, context: grpc.ServicerContext
-    ) -> pb.DeclineInvitationResponse:
-        with self._database.transaction() as session:
-            patient = self._use_cases.respond(
-                session, token=request.invitation_token, response=domain.Status.DECLINED
-            )
-            return pb.DeclineInvitationResponse(
-                practice_name=patient.practice.name, practice_phone=patient.practice.contact_phone
-            )
-
-    def DeferInvitation(
-        self, request: pb.DeferInvitationRequest, context: grpc.ServicerContext
-    ) -> pb.DeferInvitationResponse:
-        with self._database.transaction() as session:
-            patient = self._use_cases.respond(
-                session, token=request.invitation_token, response=domain.Status.DEFERRED
-            )
-            return pb.DeferInvitationResponse(
-                practice_name=patient.practice.name, practice_phone=patient.practice.contact_phone
-            )
-
-
-def _page_size(asked: int) -> int:
-    """The page size asked for, 50 when unset; outside 1 to MAX_PAGE_SIZE is refused."""
-    limit = asked or 50
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidArgument(
-            f"Ask for 1 to {MAX_PAGE_SIZE} at a time.",
-            violations=[FieldViolation("page_size", f"Use 1 to {MAX_PAGE_SIZE}.")],
-        )
-    return limit
