@@ -36,9 +36,11 @@ RUN mkdir gen \
 
 COPY services/ services/
 COPY gateway/ gateway/
+COPY web/ web/
 # The root filesystem is read-only at run time, so compile now; unchecked-hash bytecode is
 # used as it is, whatever the mtimes the copy into the runtime stage leaves.
-RUN python -m compileall -q -f --invalidation-mode unchecked-hash /opt/venv/lib gen services gateway
+RUN python -m compileall -q -f --invalidation-mode unchecked-hash /opt/venv/lib gen services gateway \
+        web
 
 # Runtime: what the processes need and no installer; files owned by root, run as 10001.
 FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91 AS runtime
@@ -56,6 +58,7 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app/gen /app/gen
 COPY --from=build /app/services /app/services
 COPY --from=build /app/gateway /app/gateway
+COPY --from=build /app/web /app/web
 WORKDIR /app
 USER 10001:10001
 # Every process stops gracefully on SIGTERM (services.common.server, uvicorn).

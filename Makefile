@@ -48,8 +48,16 @@ audit-verify: install
 test: generate
 	$(BIN)/python -m pytest -n 2
 
+# The pages' catalogs (web/locale): every string of web/ extracted, each language's .po updated;
+# then translate what is new (tests/unit/test_web_catalogs.py fails while one is missing).
+translations: install
+	$(BIN)/pybabel extract -F web/babel.cfg -k N_ --no-location --omit-header --sort-output \
+		-o web/locale/messages.pot .
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale --omit-header \
+		--no-fuzzy-matching --ignore-obsolete
+
 lint: generate
-	$(BIN)/ruff check services gateway deploy tests
+	$(BIN)/ruff check services gateway web deploy tests
 	$(BIN)/buf lint
 
 # The Kubernetes manifests and the collector config, rendered and checked offline (deploy/check.py).

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from gateway import __version__, problems
 from gateway.clients import Clients
 from gateway.middleware import RequestContextMiddleware
+from gateway.portal import mount_pages
 from gateway.ratelimit import RateLimits
 from gateway.routes import (
     account_security,
@@ -78,4 +79,6 @@ def create_app(shared: Settings, gateway_settings: GatewaySettings) -> FastAPI:
         """The gateway process is alive (it does not ask the services)."""
         return Health(status="ok")
 
+    if gateway_settings.serve_pages:
+        mount_pages(app)
     return app

@@ -24,6 +24,9 @@ class GatewaySettings(BaseSettings):
     # Both or neither; with neither, a self-signed certificate for localhost is made and reused.
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    # Serve the portal's pages at `/` beside the API (gateway/portal.py); off for an API-only
+    # deployment.
+    serve_pages: bool = True
     rate_limit_storage: str = "memory://"
     rate_limit_sign_in: str = "10/minute"
     rate_limit_activation: str = "20/minute"

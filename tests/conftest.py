@@ -29,6 +29,7 @@ from services.common.db import utcnow
 from services.common.migrate import upgrade
 from services.common.server import ServiceHost
 from services.common.settings import DEFAULT_PORTS, ServiceSettings, Settings
+from tests.e2e.browser import SCREENSHOTS
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "VESTIBULE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -213,6 +214,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     ran = ", ".join(sorted(_backends_run)) or "none"
     terminalreporter.write_line(f"database backends exercised: {ran}")
+    if SCREENSHOTS.is_dir():
+        terminalreporter.write_line(f"screenshots of the pages the browser saw: {SCREENSHOTS}")
 
 
 @pytest.fixture

@@ -76,8 +76,9 @@ def banner(shared: Settings, credentials: DemoCredentials, mail_folder: Path) ->
     return f"""
 Vestibule is running.
 
-  Gateway        {shared.portal_url}   (self-signed certificate: use curl -k)
-  API document   {shared.portal_url}/openapi.json
+  Portal         {shared.portal_url}   (self-signed certificate: accept it once in the
+                 browser; curl -k)
+  API            {shared.portal_url}/v1   (described at {shared.portal_url}/openapi.json)
   Practice       {credentials.practice_name}
   Administrator  user ID {credentials.user_id}   password {credentials.password}
                  (demo only: this practice signs in without a second factor, and this
@@ -87,5 +88,6 @@ Vestibule is running.
   SMS            {shared.data_dir.resolve() / "sms"}
                  (both, newest first: make sent)
 
-Walk through an enrollment with the commands in README.md. Ctrl-C stops everything.
+Open the portal, or walk through an enrollment with the commands in README.md.
+Ctrl-C stops everything.
 """

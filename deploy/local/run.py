@@ -73,6 +73,7 @@ def main() -> None:
     environment.setdefault("VESTIBULE_SECRET_KEY", _secret_key(data_dir))
     os.environ.update(environment)
     shared = Settings()  # type: ignore[call-arg]
+    print(f"Vestibule's patient portal: {shared.portal_url}  (starting…)", flush=True)
     # First, so a taken port ends the run with one line before anything else has started.
     mail_folder = data_dir / "mail"
     sink = mail_sink(mail_folder)

@@ -31,6 +31,7 @@ from services.notify.server import create_server as notify_server
 from services.notify.settings import NotifySettings
 from services.proxy.server import create_server as proxy_server
 from tests.conftest import issue_tls_files
+from tests.e2e.browser import Portal, launched
 
 # Cheap argon2 parameters: the production ones are exercised by the identity tests' rehash
 # check and measured by `make bench`.
@@ -88,7 +89,11 @@ def stack(
     start_service, shared_settings, tmp_path: Path, spans, mutual_tls_files
 ) -> Iterator[Stack]:
     mail = MailSink(tmp_path / "mail", port=0).start()
-    shared = shared_settings.model_copy(update=mutual_tls_files)
+    # The portal's address is known first, so the links in messages open the gateway's pages.
+    port = free_port()
+    shared = shared_settings.model_copy(
+        update={**mutual_tls_files, "portal_url": f"https://127.0.0.1:{port}"}
+    )
     notify = start_service(
         "notify",
         lambda s, sh: notify_server(
@@ -111,7 +116,6 @@ def stack(
     enrollment = start_service("enrollment", enrollment_server, shared, port=enrollment_port)
     proxy = start_service("proxy", proxy_server, shared, port=proxy_port)
     cert, key = ensure_self_signed(tmp_path / "tls")
-    port = free_port()
     app = create_app(shared, GatewaySettings(port=port))
     FastAPIInstrumentor.instrument_app(app)
     server = uvicorn.Server(
@@ -135,3 +139,17 @@ def stack(
     server.should_exit = True
     thread.join(10)
     mail.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium, once per test process (skipped, or failed when required, without it)."""
+    yield from launched()
+
+
+@pytest.fixture
+def portal(browser, stack: Stack, request: pytest.FixtureRequest) -> Iterator[Portal]:
+    """A fresh browser (no cookies) on the stack's portal, in English unless a test switches."""
+    context = browser.new_context(ignore_https_errors=True, locale="en-US")
+    yield Portal(context, stack.shared.portal_url, request.node.name)
+    context.close()

@@ -345,8 +345,9 @@ class Http:
 
 @contextmanager
 def gateway_for(shared: Settings, **gateway_overrides: Any) -> Iterator[FastAPI]:
-    """A gateway app for `shared`, its channels closed after the block."""
-    app = create_app(shared, GatewaySettings(**gateway_overrides))
+    """A gateway app for `shared` serving the API alone (the pages are tested on their own),
+    its channels closed after the block."""
+    app = create_app(shared, GatewaySettings(**{"serve_pages": False, **gateway_overrides}))
     try:
         yield app
     finally:

@@ -215,5 +215,5 @@ def test_the_runtime_leaves_pip_out():
 @pytest.mark.parametrize("target", TARGETS)
 def test_each_target_copies_only_the_runtime_virtualenv_and_the_application(target):
     # Migrations come with services/, which a Kubernetes Job runs from the same image.
-    expected = {"/opt/venv", "/app/gen", "/app/services", "/app/gateway"}
+    expected = {"/opt/venv", "/app/gen", "/app/services", "/app/gateway", "/app/web"}
     assert _copied_from_build(target) == expected
