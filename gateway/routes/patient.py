@@ -52,7 +52,9 @@ def check_password(body: schemas.PasswordCheck, services: Services) -> schemas.P
     )
     return schemas.PasswordCheckResult(
         requirements=[
-            schemas.Requirement(name=r.name, description=r.description, met=r.met)
+            schemas.Requirement(
+                name=r.name, description=r.description, met=r.met, limit=r.limit or None
+            )
             for r in answer.requirements
         ],
         acceptable=answer.acceptable,

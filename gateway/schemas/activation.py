@@ -35,6 +35,8 @@ class Requirement(BaseModel):
     name: str
     description: str
     met: bool
+    # The number the requirement names (a length), null when it names none.
+    limit: int | None = None
 
 
 class PasswordCheckResult(BaseModel):

@@ -23,6 +23,8 @@ class Requirement:
     name: str
     description: str
     met: bool
+    # The number the requirement names (a length), or 0.
+    limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,9 +119,10 @@ def check(
     """Answers each requirement of `policy` for a candidate password; `username` may be empty
     when unknown."""
     candidate = normalize(password)
+    limits = {"min_length": policy.min_length, "max_length": MAX_LENGTH}
     return PasswordCheck(
         tuple(
-            Requirement(name, text, rule(candidate, username))
+            Requirement(name, text, rule(candidate, username), limits.get(name, 0))
             for name, text, rule in _rules(policy)
         )
     )

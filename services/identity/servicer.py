@@ -135,7 +135,9 @@ class IdentityServicer(
         )
         return identity_pb2.CheckPasswordResponse(
             requirements=[
-                identity_pb2.Requirement(name=r.name, description=r.description, met=r.met)
+                identity_pb2.Requirement(
+                    name=r.name, description=r.description, met=r.met, limit=r.limit
+                )
                 for r in check.requirements
             ],
             acceptable=check.acceptable,
