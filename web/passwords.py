@@ -32,7 +32,7 @@ class Requirement:
 
 
 async def checklist(
-    request: Request, *, password: str = " ", username: str = "", practice_id: str = ""
+    request: Request, *, password: str = "", username: str = "", practice_id: str = ""
 ) -> list[Requirement]:
     """The practice's requirements as they stand for `password` (all unmet for none)."""
     api: Api = request.app.state.api
