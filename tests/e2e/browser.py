@@ -34,6 +34,8 @@ ARGUMENTS = [
     "--disable-sync",
 ]
 _axe = Axe()
+# Every page, with its styles and scripts (images apart), under this many bytes transferred.
+BUDGET_BYTES = 100 * 1024
 
 
 def chromium_or_skip() -> str:
@@ -70,9 +72,22 @@ class Portal:
         self.page.goto(url)
         return self.page
 
+    def transferred(self) -> int:
+        """What loading the page took over the network: the document and everything it
+        loaded (the Resource Timing API's transfer sizes), images apart."""
+        return self.page.evaluate(
+            """() => performance.getEntriesByType("navigation").concat(
+                performance.getEntriesByType("resource"))
+              .filter((entry) => entry.initiatorType !== "img")
+              .reduce((sum, entry) => sum + (entry.transferSize || entry.encodedBodySize), 0)"""
+        )
+
     def check(self, name: str) -> None:
         """The page as it is now, at phone and desktop width: no axe-core violation (W2), no
-        horizontal scrolling (W4), and a screenshot of each."""
+        horizontal scrolling (W4), text at 200% losing nothing (no sideways scrolling either),
+        under the budget of 100 KB transferred, and a screenshot of each."""
+        transferred = self.transferred()
+        assert 0 < transferred < BUDGET_BYTES, f"{name} took {transferred} bytes"
         self._seen += 1
         self._folder.mkdir(parents=True, exist_ok=True)
         for size, viewport in SIZES.items():
@@ -86,4 +101,20 @@ class Portal:
                 "document.documentElement.scrollWidth > document.documentElement.clientWidth"
             )
             assert not wider, f"{name} at {size} scrolls sideways"
+        self._text_at_200_percent(name)
         self.page.set_viewport_size(SIZES["desktop"])
+
+    def _text_at_200_percent(self, name: str) -> None:
+        """WCAG 1.4.4: the text twice as large, at desktop width, still fits across."""
+        self.page.set_viewport_size(SIZES["desktop"])
+        wider = self.page.evaluate(
+            """() => {
+              const root = document.documentElement;
+              const before = root.style.fontSize;
+              root.style.fontSize = "200%";
+              const wider = root.scrollWidth > root.clientWidth;
+              root.style.fontSize = before;
+              return wider;
+            }"""
+        )
+        assert not wider, f"{name} with text at 200% scrolls sideways"
