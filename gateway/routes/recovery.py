@@ -45,12 +45,17 @@ def request_reset_link(
 
 @router.post("/password/reset/check", responses=problem_responses(409), **_LIMITED)
 def check_reset_link(body: schemas.ResetLinkToken, services: Services) -> schemas.ResetLinkCheck:
-    """Whether the link works, and whether the authenticator code will be needed. The token
-    from the link goes in the body, as everywhere: never in a URL (X1)."""
+    """Whether the link works, whether the authenticator code will be needed, and the
+    account's username and practice (whose password policy applies). The token from the link
+    goes in the body, as everywhere: never in a URL (X1)."""
     answer = services.identity.CheckPasswordReset(
         identity_pb2.CheckPasswordResetRequest(token=body.token)
     )
-    return schemas.ResetLinkCheck(second_factor_required=answer.second_factor_required)
+    return schemas.ResetLinkCheck(
+        second_factor_required=answer.second_factor_required,
+        username=answer.username,
+        practice_id=answer.practice_id or None,
+    )
 
 
 @router.post(

@@ -41,9 +41,12 @@ class ResetLinkToken(_Request):
 
 class ResetLinkCheck(BaseModel):
     """The link works; `second_factor_required` says a code from the authenticator app (or a
-    recovery code) is needed with the new password."""
+    recovery code) is needed with the new password. `username` and `practice_id` are the
+    account's, to check a new password as it is typed (`POST /password-check`, I2)."""
 
     second_factor_required: bool
+    username: str
+    practice_id: str | None
 
 
 class PasswordResetCompletion(_Request):

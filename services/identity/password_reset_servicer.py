@@ -79,7 +79,11 @@ class PasswordResetRpcs:
     ) -> identity_pb2.CheckPasswordResetResponse:
         with self._database.transaction() as session:
             reset = password_resets.open_link(session, token=request.token)
-        return identity_pb2.CheckPasswordResetResponse(second_factor_required=reset.totp_on)
+        return identity_pb2.CheckPasswordResetResponse(
+            second_factor_required=reset.totp_on,
+            username=reset.username,
+            practice_id=reset.practice_id,
+        )
 
     def CompletePasswordReset(
         self, request: identity_pb2.CompletePasswordResetRequest, context: grpc.ServicerContext

@@ -27,7 +27,8 @@ def test_a_patient_resets_the_password_from_the_emailed_link_I8_X3(stack: Stack)
     token = re.search(r"reset-password#token=([A-Za-z0-9_-]+)", link).group(1)
 
     check = stack.api.post("/patient/recovery/password/reset/check", json={"token": token})
-    assert check.json() == {"second_factor_required": False}
+    assert check.json()["second_factor_required"] is False
+    assert check.json()["username"] == "JaneDoe84" and check.json()["practice_id"]
     done = stack.api.post(
         "/patient/recovery/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
     )

@@ -167,6 +167,21 @@ def test_the_new_password_must_meet_the_policy_I8_I2(stub, notify, account_id):
     assert weak.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+# rule I8, I2
+def test_a_working_link_names_its_account_and_practice_for_the_password_checklist_I8_I2(
+    stub, notify, account_id
+):
+    _ask(stub)
+    check = stub.CheckPasswordReset(
+        identity_pb2.CheckPasswordResetRequest(token=_newest_link(notify, 2))
+    )
+    assert (check.second_factor_required, check.username, check.practice_id) == (
+        False,
+        "JaneDoe",
+        "practice-1",
+    )
+
+
 # rule I8, I4
 def test_with_the_app_on_a_reset_needs_its_code_I8_I4(stub, notify, account_id, clock):
     secret, _, confirmed_at = _turn_on(stub, account_id, clock)
