@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -35,11 +36,15 @@ def browser(api: FakeApi) -> httpx.AsyncClient:
 
 
 def run(steps: Callable[[httpx.AsyncClient], object], api: FakeApi) -> object:
+    """Runs `steps` on an event loop of its own thread: a browser test earlier in the same
+    process leaves Playwright's loop running in this one, where asyncio.run() refuses."""
+
     async def go() -> object:
         async with browser(api) as client:
             return await steps(client)
 
-    return asyncio.run(go())
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, go()).result()
 
 
 def problem(status: int, code: str, detail: str, **extra: object) -> httpx.Response:
