@@ -15,7 +15,17 @@ from starlette.staticfiles import StaticFiles
 from web import cookies, i18n
 from web.api import Api, ApiProblem, TransportFor
 from web.pages import Pages
-from web.routes import home, sign_in
+from web.routes import (
+    account_email_first,
+    forgot_password,
+    forgot_username,
+    home,
+    reset_information,
+    reset_link,
+    reset_questions,
+    reset_token,
+    sign_in,
+)
 from web.security import CsrfRefused, SecurityHeaders
 from web.session import ActionRequired, SignInNeeded
 
@@ -30,7 +40,17 @@ def create_app(transport_for: TransportFor) -> FastAPI:
     app.add_middleware(BaseHTTPMiddleware, dispatch=_language_switch)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (sign_in.router, home.router):
+    for router in (
+        sign_in.router,
+        home.router,
+        forgot_username.router,
+        forgot_password.router,
+        reset_link.router,
+        reset_questions.router,
+        reset_token.router,
+        reset_information.router,
+        account_email_first.router,
+    ):
         app.include_router(router)
     app.add_exception_handler(SignInNeeded, _sign_in_again)  # type: ignore[arg-type]
     app.add_exception_handler(ActionRequired, _action_first)  # type: ignore[arg-type]
