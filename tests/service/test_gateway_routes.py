@@ -177,7 +177,12 @@ def test_password_check_lists_each_requirement_I2(http):
     response = http.post("/v1/patient/password-check", json={"password": "short"})
     assert response.json() == {
         "requirements": [
-            {"name": "min_length", "description": "At least 12 characters", "met": False}
+            {
+                "name": "min_length",
+                "description": "At least 12 characters",
+                "met": False,
+                "limit": 12,
+            }
         ],
         "acceptable": False,
     }

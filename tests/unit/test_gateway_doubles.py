@@ -94,7 +94,10 @@ class Identity(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.CheckPasswordResponse(
             requirements=[
                 identity_pb2.Requirement(
-                    name="min_length", description="At least 12 characters", met=long_enough
+                    name="min_length",
+                    description="At least 12 characters",
+                    met=long_enough,
+                    limit=12,
                 )
             ],
             acceptable=long_enough,
