@@ -156,3 +156,23 @@ def test_your_own_record_shows_no_banner_and_who_acts_for_you_P5():
     assert BANNER not in page.text
     assert 'href="/records/jane/proxies"' in page.text
     assert "At Lakeside." in page.text
+
+
+# rule P5
+def test_managing_who_acts_for_you_is_in_your_own_record_P5():
+    proxies = FakeApi(
+        lambda request: (
+            httpx.Response(200, json={"relationships": []})
+            if request.url.path.endswith("/proxies")
+            else api(GUARDIAN).handler(request)
+        )
+    )
+
+    async def steps(client):
+        signed_in(client)
+        await client.get("/records/sam")
+        return await client.get("/records/jane/proxies")
+
+    page = run(steps, proxies)
+    assert "No one acts for you yet." in page.text
+    assert BANNER not in page.text

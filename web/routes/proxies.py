@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from web import access_words
+from web import access_words, acting
 from web.api import ApiProblem
 from web.forms import posted
 from web.i18n import N_
@@ -104,7 +104,9 @@ async def _list(
         if problem.status != 403:
             raise
         return await refused(request, patient_id, problem)
-    return _pages(request).render(
+    # Only the patient sees this: they are in their own record now.
+    acting.switch(request, None)
+    page = _pages(request).render(
         request,
         "proxies.html",
         status=status,
@@ -114,6 +116,8 @@ async def _list(
         practice_name=await practice_of(request, patient_id),
         relationships=found,
     )
+    acting.stop(page)
+    return page
 
 
 @router.post("/records/{patient_id}/proxies/{relationship_id}/resend")
