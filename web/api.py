@@ -55,10 +55,15 @@ class Api:
         session: str = "",
         cookies: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Answer:
         """The answer of `method path` (path below /v1); ApiProblem when the API refuses.
-        `session` is the signed-in person's session token, sent as a bearer token."""
-        headers = {"user-agent": request.headers.get("user-agent", "unknown browser")}
+        `session` is the signed-in person's session token, sent as a bearer token; `headers`
+        adds others (an Idempotency-Key)."""
+        headers = {
+            **(headers or {}),
+            "user-agent": request.headers.get("user-agent", "unknown browser"),
+        }
         if session:
             headers["authorization"] = f"Bearer {session}"
         async with httpx.AsyncClient(

@@ -20,6 +20,12 @@ from web.routes import (
     forgot_password,
     forgot_username,
     home,
+    proxies,
+    proxy_account,
+    proxy_invitation,
+    proxy_invitation_sign_in,
+    proxy_rights,
+    records,
     reset_information,
     reset_link,
     reset_questions,
@@ -50,6 +56,12 @@ def create_app(transport_for: TransportFor) -> FastAPI:
         reset_token.router,
         reset_information.router,
         account_email_first.router,
+        records.router,
+        proxy_rights.router,
+        proxies.router,
+        proxy_invitation.router,
+        proxy_invitation_sign_in.router,
+        proxy_account.router,
     ):
         app.include_router(router)
     app.add_exception_handler(SignInNeeded, _sign_in_again)  # type: ignore[arg-type]

@@ -19,6 +19,8 @@ CSRF = "__Host-vestibule-csrf"
 DEVICE = "__Host-vestibule-device"
 LANGUAGE = "__Host-vestibule-lang"
 JOURNEY = "__Host-vestibule-journey"
+# Whose record a proxy is in (web/acting.py).
+ACTING = "__Host-vestibule-acting"
 JOURNEY_SECONDS = 30 * 60
 DEVICE_SECONDS = 30 * 24 * 3600
 LANGUAGE_SECONDS = 365 * 24 * 3600

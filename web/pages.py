@@ -1,5 +1,6 @@
 """Rendering a page: the template in the person's language, with what every page shows (the
-language switch, whether someone is signed in, the form token), and the security cookies."""
+language switch, whether someone is signed in, whose record a proxy is in, the form token), and
+the security cookies."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from web import cookies, i18n
+from web import acting, cookies, i18n
 from web.security import CSRF_FIELD, csrf_token, keep_csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -88,6 +89,7 @@ class Pages:
                 csrf_field=CSRF_FIELD,
                 csrf_token=csrf_token(request),
                 signed_in=bool(request.cookies.get(cookies.SESSION)),
+                acting=acting.shown(request),
                 errors=errors or FormErrors(),
                 **context,
             )

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from vestibule.enrollment.v1 import enrollment_pb2
 from vestibule.proxy.v1 import proxy_pb2
 
 from gateway import convert, schemas
 from gateway.acting import record_unenrolled
-from gateway.auth import PATIENT_PATH, STAFF_PATH, Principal, signed_in_account, signed_in_staff
+from gateway.auth import (
+    PATIENT_COOKIE,
+    PATIENT_PATH,
+    STAFF_PATH,
+    Principal,
+    set_session_cookie,
+    signed_in_account,
+    signed_in_staff,
+)
 from gateway.clients import Clients, clients
 from gateway.problems import Problem
-from gateway.routes.common import idempotency_key, problem_responses
+from gateway.routes.common import device_label, idempotency_key, problem_responses
 from gateway.routes.patient import TICKET_STEP
 
 practice_router = APIRouter(prefix=STAFF_PATH, tags=["proxy invitations"])
@@ -171,6 +179,7 @@ def verify_proxy_invitation(
         email=answer.invitee.email,
         relationship_label=answer.invitee.relationship_label,
         practice_id=answer.practice_id,
+        patient_first_name=answer.patient_first_name,
     )
 
 
@@ -224,12 +233,35 @@ def resend_proxy_account_code(
 
 @patient_router.post("/proxy-invitations/complete", **TICKET_STEP)
 def complete_proxy_account(
-    body: schemas.ProxyAccountComplete, services: Services
+    body: schemas.ProxyAccountComplete,
+    response: Response,
+    services: Services,
+    device: Annotated[str, Depends(device_label)],
 ) -> schemas.ProxyAccountCreated:
-    """Last step of a new account: the code activates it and links it to the patient."""
+    """Last step of a new account: the code activates it, links it to the patient and signs
+    it in (the session is also set as a cookie), so the invitee acts for the patient at once."""
     answer = services.proxy.CompleteProxyAccount(
-        proxy_pb2.CompleteProxyAccountRequest(ticket=body.ticket, code=body.code)
+        proxy_pb2.CompleteProxyAccountRequest(
+            ticket=body.ticket, code=body.code, device_label=device
+        )
     )
+    session = None
+    if answer.HasField("session"):
+        session = schemas.FirstSession(
+            session_token=answer.session.session_token,
+            expires_at=convert.when(answer.session, "expires_at"),
+            factors=answer.session.factors,
+            required_actions=list(answer.session.required_actions),
+        )
+        set_session_cookie(
+            response,
+            name=PATIENT_COOKIE,
+            path=PATIENT_PATH,
+            token=session.session_token,
+            expires_at=session.expires_at,
+        )
     return schemas.ProxyAccountCreated(
-        account_id=answer.account_id, relationship=convert.relationship(answer.relationship)
+        account_id=answer.account_id,
+        relationship=convert.relationship(answer.relationship),
+        session=session,
     )

@@ -27,7 +27,14 @@ from gateway.schemas.account_settings import (
     SecurityQuestionsUpdate,
     UsernameChange,
 )
-from gateway.schemas.accounts import Account, AccountSession, Enrollment, Me, SignIn
+from gateway.schemas.accounts import (
+    Account,
+    AccountSession,
+    Enrollment,
+    FirstSession,
+    Me,
+    SignIn,
+)
 from gateway.schemas.activation import (
     Activated,
     ActivationCodeResend,
@@ -216,6 +223,7 @@ __all__ = [
     "EventRecorded",
     "Family",
     "FieldError",
+    "FirstSession",
     "FunnelStages",
     "Health",
     "InformationResetStart",

@@ -46,6 +46,18 @@ class AccountSession(BaseModel):
     required_actions: list[str] = []
 
 
+class FirstSession(BaseModel):
+    """The session an account's activation opened, so the patient lands signed in; the token
+    is also set as the HttpOnly session cookie. `factors` is "activation_code": the code that
+    activated the account, in the journey where its password was chosen. `required_actions`
+    lists what must be done before anything else (e.g. "set_security_questions", I3)."""
+
+    session_token: str
+    expires_at: datetime | None
+    factors: str
+    required_actions: list[str] = []
+
+
 class Enrollment(BaseModel):
     """One patient record the account is linked to."""
 

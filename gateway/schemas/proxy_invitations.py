@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from gateway.schemas.accounts import FirstSession
 from gateway.schemas.patients import Relationship
 from gateway.schemas.types import (
     Code,
@@ -66,6 +67,9 @@ class ProxyInvitationTicket(BaseModel):
     email: str
     relationship_label: str
     practice_id: str = Field(description="Pass to password-check for this practice's policy.")
+    patient_first_name: str = Field(
+        "", description="The patient's first name, to say whose invitation this is."
+    )
 
 
 class ProxyInvitationAccept(_Request):
@@ -108,8 +112,10 @@ class ProxyAccountComplete(_Request):
 
 
 class ProxyAccountCreated(BaseModel):
-    """The new, active account and the relationship it now has: sign in to act for the
-    patient."""
+    """The new, active account and the relationship it now has. The code that activated it
+    also signed it in (`session`): it acts for the patient at once. `session` is null on a
+    retry after success: then sign in."""
 
     account_id: str
     relationship: Relationship
+    session: FirstSession | None = None

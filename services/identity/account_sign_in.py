@@ -108,6 +108,23 @@ def _complete(
     )
 
 
+def after_activation(
+    session: Session, *, lockout: Lockout, account: Account, device_label: str, lifetime: timedelta
+) -> Progress:
+    """The first session of an account its verification code has just activated (E9, E12):
+    the person chose its password moments ago in the same journey and the code proved the
+    email or phone, so they land signed in, audited and bound by the session rules as a
+    sign-in with that password would be (no authenticator app can be on yet)."""
+    return _complete(
+        session,
+        lockout=lockout,
+        account=account,
+        device=Device(device_label),
+        lifetime=lifetime,
+        factors=Factors.ACTIVATION_CODE,
+    )
+
+
 def after_password(
     session: Session,
     *,

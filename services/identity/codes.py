@@ -131,13 +131,21 @@ def resend_code(
     return send_new_code(session, outbox=outbox, keyring=keyring, account=account)
 
 
-def verify_account(session: Session, *, keyring: Keyring, account_id: str, code: str) -> Account:
+@dataclass(frozen=True)
+class Verified:
+    """The account, and whether this very check activated it."""
+
+    account: Account
+    activated_now: bool
+
+
+def verify_account(session: Session, *, keyring: Keyring, account_id: str, code: str) -> Verified:
     """Checks a pending account's code: a match activates the account and verifies its email
     (I5); a wrong code uses up one of five attempts and raises WrongCode, which keeps the count
-    (I11). An active account succeeds as is."""
+    (I11). An active account succeeds as is, not `activated_now`."""
     account = _locked_account(session, account_id)
     if account.state == AccountState.ACTIVE:
-        return account
+        return Verified(account, activated_now=False)
     now = utcnow()
     verification = repository.open_verification(session, account.id)
     if (
@@ -163,4 +171,4 @@ def verify_account(session: Session, *, keyring: Keyring, account_id: str, code:
     except IntegrityError:
         raise EmailTaken() from None  # verified for another account at the same instant
     trail.record(session, "account.verify", f"account:{account.id}")
-    return account
+    return Verified(account, activated_now=True)

@@ -41,6 +41,9 @@ class Factors(StrEnum):
     # The authenticator app is on, but the practice asks it only from new devices and this
     # one was remembered after a sign-in with it.
     PASSWORD_REMEMBERED_DEVICE = "password+remembered_device"  # noqa: S105
+    # The account's first session, opened by the verification code that activated it, in the
+    # journey where its password was just chosen (E9, E12).
+    ACTIVATION_CODE = "activation_code"
 
 
 class SecondFactorRule(StrEnum):

@@ -177,10 +177,26 @@ class IdentityServicer(
         self, request: identity_pb2.VerifyAccountRequest, context: grpc.ServicerContext
     ) -> identity_pb2.VerifyAccountResponse:
         with self._database.transaction() as session:
-            account = codes.verify_account(
+            verified = codes.verify_account(
                 session, keyring=self._keyring, account_id=request.account_id, code=request.code
             )
-        return identity_pb2.VerifyAccountResponse(account=_account(account))
+            progress = (
+                account_sign_in.after_activation(
+                    session,
+                    lockout=self._lockout,
+                    account=verified.account,
+                    device_label=request.device_label,
+                    lifetime=self._settings.session_lifetime(PrincipalKind.ACCOUNT),
+                )
+                if request.open_session and verified.activated_now
+                else None
+            )
+        answer = identity_pb2.VerifyAccountResponse(account=_account(verified.account))
+        if progress is not None:
+            fields = sign_in_fields(progress)
+            del fields["next_step"]
+            answer.MergeFrom(identity_pb2.VerifyAccountResponse(**fields))  # type: ignore[arg-type]
+        return answer
 
     def ResendVerificationCode(
         self, request: identity_pb2.ResendVerificationCodeRequest, context: grpc.ServicerContext

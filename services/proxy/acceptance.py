@@ -15,7 +15,7 @@ from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.proxy import repository
-from services.proxy.accounts import IdentityAccounts
+from services.proxy.accounts import FirstSession, IdentityAccounts
 from services.proxy.audit import trail
 from services.proxy.domain import RelationshipStatus
 from services.proxy.errors import (
@@ -38,6 +38,16 @@ MAX_WRONG_ANSWERS = 5
 class Verified:
     ticket: str
     relationship: Relationship
+    patient_first_name: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The new account, linked, and its first session when one was opened."""
+
+    account_id: str
+    relationship: Relationship
+    session: FirstSession | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,7 @@ class AcceptanceUseCases:
             practice_id=row.practice_id,
             patient_id=row.patient_id,
         )
-        return Verified(ticket, row)
+        return Verified(ticket, row, record.first_name)
 
     def accept(
         self, session: Session, *, ticket: str, account_id: str, relationship_label: str
@@ -184,18 +194,27 @@ class AcceptanceUseCases:
         return opened.code_destination_hint or ""
 
     def complete_account(
-        self, session: Session, *, ticket: str, code: str
-    ) -> tuple[str, Relationship]:
-        """Confirms the code (identity activates the account) and links the account; a retry
-        after success answers the same."""
+        self,
+        session: Session,
+        *,
+        ticket: str,
+        code: str,
+        device_label: str = "",
+    ) -> Completed:
+        """Confirms the code (identity activates the account and opens its first session, on
+        `device_label`) and links the account; a retry after success answers the same, without
+        a session."""
         done = self._used(session, ticket)
         if done is not None and done.proxy_account_id:
-            return done.proxy_account_id, done
+            return Completed(done.proxy_account_id, done)
         opened = self._open(session, ticket)
         if not opened.account_id:
             raise AccountNotCreated()
-        self._accounts.verify(account_id=opened.account_id, code=code)
-        return opened.account_id, self._link(session, opened, opened.account_id, "")
+        signed_in = self._accounts.verify(
+            account_id=opened.account_id, code=code, device_label=device_label
+        )
+        linked = self._link(session, opened, opened.account_id, "")
+        return Completed(opened.account_id, linked, signed_in)
 
     def resend_code(self, session: Session, *, ticket: str) -> str:
         """A new verification code for the account being created with the ticket."""

@@ -3,10 +3,24 @@ then verified (P1, P3), and an account's email, to refuse a self-invitation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 import grpc
 from vestibule.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from services.common.clients import domain_error_from_rpc
+
+
+@dataclass(frozen=True)
+class FirstSession:
+    """The session identity opened with the code that activated the account: its token is a
+    secret shown once, passed on to the invitee and kept nowhere here."""
+
+    token: str
+    expires_at: datetime | None
+    factors: str
+    required_actions: tuple[str, ...]
 
 
 class IdentityAccounts:
@@ -34,14 +48,27 @@ class IdentityAccounts:
             raise domain_error_from_rpc(error) from None
         return answer.account_id, answer.code_destination_hint
 
-    def verify(self, *, account_id: str, code: str) -> None:
-        """Confirms the account's code; succeeds again for an account already active."""
+    def verify(self, *, account_id: str, code: str, device_label: str) -> FirstSession | None:
+        """Confirms the account's code and answers the first session identity opened with it,
+        on `device_label`; succeeds again, with no session, for an account already active."""
         try:
-            self._stub.VerifyAccount(
-                identity_pb2.VerifyAccountRequest(account_id=account_id, code=code)
+            answer = self._stub.VerifyAccount(
+                identity_pb2.VerifyAccountRequest(
+                    account_id=account_id, code=code, open_session=True, device_label=device_label
+                )
             )
         except grpc.RpcError as error:
             raise domain_error_from_rpc(error) from None
+        if not answer.session_token:
+            return None
+        return FirstSession(
+            token=answer.session_token,
+            expires_at=answer.expires_at.ToDatetime(tzinfo=UTC)
+            if answer.HasField("expires_at")
+            else None,
+            factors=answer.factors,
+            required_actions=tuple(answer.required_actions),
+        )
 
     def resend_code(self, account_id: str) -> str:
         """A new code for the pending account; answers the hidden email it went to."""

@@ -117,6 +117,7 @@ class InvitationRpcs:
                     relationship_label=row.relationship_label,
                 ),
                 practice_id=row.practice_id,
+                patient_first_name=verified.patient_first_name,
             )
 
     def AcceptProxyInvitation(
@@ -153,12 +154,23 @@ class InvitationRpcs:
         self, request: proxy_pb2.CompleteProxyAccountRequest, context: grpc.ServicerContext
     ) -> proxy_pb2.CompleteProxyAccountResponse:
         with self._database.transaction() as session:
-            account_id, row = self._acceptance.complete_account(
-                session, ticket=request.ticket, code=request.code
+            completed = self._acceptance.complete_account(
+                session,
+                ticket=request.ticket,
+                code=request.code,
+                device_label=request.device_label,
             )
-            return proxy_pb2.CompleteProxyAccountResponse(
-                account_id=account_id, relationship=self._message(session, row)
+            answer = proxy_pb2.CompleteProxyAccountResponse(
+                account_id=completed.account_id,
+                relationship=self._message(session, completed.relationship),
             )
+        if (opened := completed.session) is not None:
+            answer.session.session_token = opened.token
+            answer.session.factors = opened.factors
+            answer.session.required_actions.extend(opened.required_actions)
+            if opened.expires_at is not None:
+                answer.session.expires_at.FromDatetime(opened.expires_at)
+        return answer
 
     def ResendProxyAccountCode(
         self, request: proxy_pb2.ResendProxyAccountCodeRequest, context: grpc.ServicerContext

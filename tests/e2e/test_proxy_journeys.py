@@ -179,3 +179,27 @@ def test_a_patient_invites_a_representative_who_then_acts_for_them_P3_E10(stack:
     assert ended.status_code == 200 and ended.json()["status"] == "revoked"
     refused = stack.api.get(f"/patient/records/{patient_id}", headers=maria)
     assert refused.status_code == 403 and refused.json()["code"] == "PROXY_ACCESS_ENDED"
+
+
+# rule P1, I3
+def test_a_new_proxy_account_is_signed_in_by_its_code_and_names_the_child_P1_I3(stack: Stack):
+    staff = staff_session(stack)
+    child = add_child(stack, staff)
+    invited = stack.api.post(f"/practice/patients/{child}/guardians", headers=staff, json=MARIA)
+    assert invited.status_code == 201, invited.text
+    token = token_in(stack.wait_for_mail(MARIA["email"], "parent or guardian"))
+    verified = verify(stack, token, "60614", "2019-05-20").json()
+    assert verified["patient_first_name"] == "Sam"
+
+    done = create_account(stack, verified["ticket"], MARIA, "MariaLopez")
+
+    session = done["session"]
+    assert session["required_actions"] == ["set_security_questions"]
+    assert stack.api.cookies.get("vestibule_session") == session["session_token"]
+    me = stack.api.get("/patient/me", headers=bearer(session["session_token"]))
+    assert me.status_code == 200 and me.json()["account"]["username"] == "MariaLopez"
+    again = stack.api.post(
+        "/patient/proxy-invitations/complete",
+        json={"ticket": verified["ticket"], "code": "000000"},
+    )
+    assert again.status_code == 200 and again.json()["session"] is None

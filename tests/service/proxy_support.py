@@ -135,10 +135,18 @@ class IdentityForProxy(_Double, identity_pb2_grpc.IdentityServiceServicer):
             context.abort(grpc.StatusCode.NOT_FOUND, "No such account.")
         if request.account_id not in self.active and request.code != self.CODE:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "Wrong code.")
+        activated_now = request.account_id not in self.active
         self.active.add(request.account_id)
-        return identity_pb2.VerifyAccountResponse(
+        answer = identity_pb2.VerifyAccountResponse(
             account=identity_pb2.Account(account_id=request.account_id)
         )
+        if request.open_session and activated_now:
+            # As identity does: a session only when this code activated the account.
+            answer.session_token = f"session-of-{request.account_id}-on-{request.device_label}"
+            answer.expires_at.GetCurrentTime()
+            answer.factors = "activation_code"
+            answer.required_actions.append("set_security_questions")
+        return answer
 
     def ResendVerificationCode(self, request, context):  # type: ignore[no-untyped-def]
         self._keep(request)

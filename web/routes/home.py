@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from web import access_words
 from web.pages import Pages
 from web.session import call
 
@@ -25,5 +26,9 @@ async def home(request: Request) -> Response:
         username=me["account"]["username"],
         practices=practices,
         own=[r for r in records if r["acting_as"] == "self"],
-        shared=[r for r in records if r["acting_as"] != "self"],
+        shared=[
+            {**r, "can": access_words.rights(request, r["rights"] or [])}
+            for r in records
+            if r["acting_as"] != "self"
+        ],
     )

@@ -3,6 +3,7 @@
 const behaviours = {
   "[data-token-from-fragment]": () => import("./token-from-fragment.js"),
   "[data-password-checklist]": () => import("./password-checklist.js"),
+  "[data-shown-when]": () => import("./reveal.js"),
 };
 
 for (const [selector, load] of Object.entries(behaviours)) {
