@@ -33,6 +33,7 @@ def _settings(message: identity_pb2.AccountSettings) -> schemas.AccountSettings:
         cell_phone_hint=message.cell_phone_hint or None,
         security_question_ids=list(message.security_question_ids),
         required_actions=list(message.required_actions),
+        authenticator_app_on=message.authenticator_app_on,
     )
 
 

@@ -15,6 +15,7 @@ from gateway import convert, schemas
 from gateway.audit_pages import gather
 from gateway.auth import PATIENT_PATH, STAFF_PATH, Principal, signed_in_account, signed_in_staff
 from gateway.clients import Clients, clients
+from gateway.record_activity import Actors
 from gateway.routes.common import problem_responses
 
 practice_router = APIRouter(prefix=STAFF_PATH, tags=["practice"])
@@ -82,7 +83,7 @@ def practice_audit(
 @patient_router.get("/activity", responses=problem_responses(401))
 def record_activity(account: Account, services: Services) -> schemas.RecordActivityList:
     """Who acted on your records at every practice, yourself and your proxies included:
-    the newest actions first."""
+    the newest actions first, each actor named as you know them (`actor_kind`, `actor_name`)."""
     linked = services.enrollment.ListAccountEnrollments(
         enrollment_pb2.ListAccountEnrollmentsRequest(account_id=account.principal_id)
     ).enrollments
@@ -95,16 +96,23 @@ def record_activity(account: Account, services: Services) -> schemas.RecordActiv
             services.audit, query, page_size=PATIENT_ACTIVITY_LIMIT, page_token=""
         ).records
     found.sort(key=lambda r: r.occurred_at.ToDatetime(), reverse=True)
-    return schemas.RecordActivityList(
-        activity=[
+    actors = Actors(services, account.principal_id, linked)
+    practices = {e.practice.practice_id: e.practice.name for e in linked}
+    activity = []
+    for record in found[:PATIENT_ACTIVITY_LIMIT]:
+        actor = actors.of(record)
+        activity.append(
             schemas.RecordActivity(
                 occurred_at=convert.when(record, "occurred_at"),
                 practice_id=record.practice_id or None,
+                practice_name=practices.get(record.practice_id),
                 actor=record.actor,
+                actor_kind=actor.kind,  # type: ignore[arg-type]
+                actor_name=actor.name,
                 on_behalf_of=record.on_behalf_of or None,
                 action=record.action,
+                right=record.details.get("right") or None,
                 outcome=record.outcome,  # type: ignore[arg-type]
             )
-            for record in found[:PATIENT_ACTIVITY_LIMIT]
-        ]
-    )
+        )
+    return schemas.RecordActivityList(activity=activity)

@@ -52,6 +52,9 @@ class AccountSettings(BaseModel):
     cell_phone_hint: str | None
     security_question_ids: list[str]
     required_actions: list[str]
+    authenticator_app_on: bool = Field(
+        description="Whether sign-in asks for a code from the authenticator app (I4)."
+    )
 
 
 class UsernameChange(_Request):

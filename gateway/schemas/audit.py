@@ -38,9 +38,24 @@ class RecordActivity(BaseModel):
 
     occurred_at: datetime
     practice_id: str | None
+    practice_name: str | None = Field(description="The practice of the record acted on.")
     actor: str = Field(description='"staff:<id>", "account:<id>" (you or a proxy) or "system".')
+    actor_kind: Literal[
+        "you", "staff", "guardian", "representative", "system", "not_signed_in", "other_account"
+    ] = Field(
+        description="Who acted, as you know them: you, a staff member of the practice, your "
+        "guardian or trusted representative, the portal on its own, someone not signed in (an "
+        "invitation's link), or another portal account."
+    )
+    actor_name: str | None = Field(
+        description="The staff member's name, or the guardian's or representative's name as "
+        "invited; null for the other kinds, or when it is not known."
+    )
     on_behalf_of: str | None
     action: str
+    right: str | None = Field(
+        description='For a proxy\'s access, the right it used, e.g. "health_records:view".'
+    )
     outcome: Literal["success", "denied", "failed"]
 
 

@@ -16,6 +16,7 @@ from services.common.db import utcnow
 from services.common.errors import FieldViolation
 from services.common.outbox import Outbox
 from services.identity import (
+    account_totp,
     account_validation,
     checks,
     contacts,
@@ -44,6 +45,7 @@ class Settings:
     cell_phone_hint: str = ""
     question_ids: list[str] = field(default_factory=list)
     required_actions: list[str] = field(default_factory=list)
+    authenticator_app_on: bool = False
 
 
 def settings_of(session: Session, account: Account) -> Settings:
@@ -58,6 +60,7 @@ def settings_of(session: Session, account: Account) -> Settings:
         cell_phone_hint=contacts.mask_phone(phone) if phone else "",
         question_ids=questions.question_ids(session, account.id),
         required_actions=account_validation.required_actions(session, account.id),
+        authenticator_app_on=account_totp.is_on(session, account.id),
     )
 
 

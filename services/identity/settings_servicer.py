@@ -211,4 +211,5 @@ def _settings(values: settings_changes.Settings) -> identity_pb2.AccountSettings
         cell_phone_hint=values.cell_phone_hint,
         security_question_ids=values.question_ids,
         required_actions=values.required_actions,
+        authenticator_app_on=values.authenticator_app_on,
     )

@@ -53,3 +53,22 @@ def test_patient_turns_totp_on_and_signs_in_with_password_then_code_I4(stack: St
     assert done.json()["factors"] == "password+totp"
     me = stack.api.get("/patient/me", headers=bearer(done.json()["session_token"]))
     assert me.status_code == 200
+
+
+# rule I4, I9
+def test_the_settings_say_the_app_is_on_once_confirmed_I4_I9(stack: Stack):
+    session = activated_patient_session(stack)
+    answer_security_questions(stack, session)
+
+    def app_on() -> bool:
+        settings = stack.api.get("/patient/account/settings", headers=session)
+        return settings.json()["authenticator_app_on"]
+
+    setup = stack.api.post("/patient/totp/setup", headers=session).json()
+    assert app_on() is False
+    secret = parse_qs(urlparse(setup["otpauth_uri"]).query)["secret"][0]
+    confirmed = stack.api.post(
+        "/patient/totp/confirm", headers=session, json={"code": pyotp.TOTP(secret).now()}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert app_on() is True

@@ -149,6 +149,24 @@ def test_turning_totp_off_needs_the_password_and_a_current_code_I4(stub, account
     assert again.session_token and again.factors == "password"
 
 
+def _app_on(stub, account_id: str) -> bool:
+    request = identity_pb2.GetAccountSettingsRequest(account_id=account_id)
+    return stub.GetAccountSettings(request, timeout=10).settings.authenticator_app_on
+
+
+# rule I4, I9
+def test_the_settings_say_whether_the_app_is_on_I4_I9(stub, account_id, clock):
+    stub.SetUpTotp(identity_pb2.SetUpTotpRequest(account_id=account_id), timeout=10)
+    assert not _app_on(stub, account_id)  # set up but not confirmed: still off
+    secret, _, _ = _turn_on(stub, account_id, clock)
+    assert _app_on(stub, account_id)
+    request = identity_pb2.DisableTotpRequest(
+        account_id=account_id, password=PASSWORD, code=_code(secret, _next_step_start(clock))
+    )
+    stub.DisableTotp(request, timeout=10)
+    assert not _app_on(stub, account_id)
+
+
 # rule I4
 def test_a_wrong_password_to_turn_totp_off_names_the_password_field_I4(stub, account_id, clock):
     secret, _, _ = _turn_on(stub, account_id, clock)
