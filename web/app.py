@@ -16,7 +16,15 @@ from web import cookies, i18n
 from web.api import Api, ApiProblem, TransportFor
 from web.pages import Pages
 from web.routes import (
+    account,
+    account_activity,
+    account_authenticator,
+    account_contacts,
+    account_credentials,
+    account_devices,
     account_email_first,
+    account_notifications,
+    account_questions,
     forgot_password,
     forgot_username,
     home,
@@ -62,6 +70,14 @@ def create_app(transport_for: TransportFor) -> FastAPI:
         proxy_invitation.router,
         proxy_invitation_sign_in.router,
         proxy_account.router,
+        account.router,
+        account_credentials.router,
+        account_questions.router,
+        account_contacts.router,
+        account_authenticator.router,
+        account_devices.router,
+        account_notifications.router,
+        account_activity.router,
     ):
         app.include_router(router)
     app.add_exception_handler(SignInNeeded, _sign_in_again)  # type: ignore[arg-type]

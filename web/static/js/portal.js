@@ -4,6 +4,7 @@ const behaviours = {
   "[data-token-from-fragment]": () => import("./token-from-fragment.js"),
   "[data-password-checklist]": () => import("./password-checklist.js"),
   "[data-shown-when]": () => import("./reveal.js"),
+  "[data-local-time]": () => import("./local-time.js"),
 };
 
 for (const [selector, load] of Object.entries(behaviours)) {
